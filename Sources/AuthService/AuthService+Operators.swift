@@ -1,0 +1,98 @@
+import Foundation
+import Platform
+import PostgresNIO
+
+/// An operator of a tenant: its owner or a sub-reseller, with the username of its login.
+package struct Operator: Codable, Sendable, Hashable {
+    package var id: Int64
+    package var parentID: Int64?
+    package var name: String
+    package var kind: String
+    package var status: String
+    package var username: String?
+    package var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, kind, status, username
+        case parentID = "parent_id", createdAt = "created_at"
+    }
+}
+
+extension AuthService {
+    /// The operators the caller may see. The row filter is the database's (row-level security), so a
+    /// sub-reseller gets only itself whatever the SQL says.
+    package func listOperators(for principal: Principal, page: PageRequest) async throws -> Page<Operator> {
+        try await database.withTenantTransaction(principal.tenantScope) { connection in
+            var total = 0
+            for try await count in try await connection.query("SELECT count(*) FROM operators", logger: logger).decode(Int.self) {
+                total = count
+            }
+            let rows = try await connection.query(
+                """
+                SELECT o.id, o.parent_id, o.name, o.kind, o.status, o.created_at, l.username
+                FROM operators o LEFT JOIN platform.tenant_logins l ON l.operator_id = o.id
+                ORDER BY o.id LIMIT \(page.perPage) OFFSET \(page.offset)
+                """,
+                logger: logger
+            )
+            return Page(items: try await decodeOperators(rows), page: page.page, perPage: page.perPage, total: total)
+        }
+    }
+
+    /// One operator, or 404 when it is not visible to the caller (another tenant's, or a sibling's).
+    package func `operator`(id: Int64, for principal: Principal) async throws -> Operator {
+        try await database.withTenantTransaction(principal.tenantScope) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT o.id, o.parent_id, o.name, o.kind, o.status, o.created_at, l.username
+                FROM operators o LEFT JOIN platform.tenant_logins l ON l.operator_id = o.id
+                WHERE o.id = \(id)
+                """,
+                logger: logger
+            )
+            guard let item = try await decodeOperators(rows).first else { throw PlatformError.notFound("operator") }
+            return item
+        }
+    }
+
+    /// Creates a sub-reseller under the caller's operator and its login, in one transaction.
+    package func createOperator(by principal: Principal, name: String, login: NewLogin) async throws -> Operator {
+        guard principal.role != .subReseller, principal.permissions.contains(.operatorsWrite) else {
+            throw PlatformError.forbidden("only a reseller may create sub-resellers")
+        }
+        let name = try Validate.text(name, field: "name")
+        let login = try validated(login, prefix: "")
+        let passwordHash = try await hasher.hash(login.password)
+        return try await database.withPlatformTransaction { connection in
+            guard try await users.isUsernameFree(login.username, on: connection) else { throw AuthError.usernameTaken }
+            var operatorID: Int64 = 0
+            for try await id in try await connection.query("SELECT nextval('platform.operator_ids')", logger: logger).decode(Int64.self) {
+                operatorID = id
+            }
+            let userID = try await users.insert(
+                username: login.username, email: login.email, passwordHash: passwordHash, role: .subReseller,
+                tenantID: principal.tenantID, operatorID: operatorID, on: connection
+            )
+            try await users.recordEvent("operator.created", userID: principal.userID, tenantID: principal.tenantID, username: principal.username, clientIP: nil, detail: "operator \(operatorID) user \(userID)", on: connection)
+            try await database.enterTenant(principal.tenantScope, on: connection)
+            let rows = try await connection.query(
+                """
+                INSERT INTO operators (id, parent_id, name, kind) VALUES (\(operatorID), \(principal.operatorID), \(name), 'sub_reseller')
+                RETURNING id, parent_id, name, kind, status, created_at, \(login.username)::text
+                """,
+                logger: logger
+            )
+            guard let item = try await decodeOperators(rows).first else { throw PlatformError.internalError("operator insert returned nothing") }
+            try await database.leaveTenant(on: connection)
+            return item
+        }
+    }
+
+    private func decodeOperators(_ rows: PostgresRowSequence) async throws -> [Operator] {
+        var items: [Operator] = []
+        for try await row in rows.decode((Int64, Int64?, String, String, String, Date, String?).self) {
+            items.append(Operator(id: row.0, parentID: row.1, name: row.2, kind: row.3, status: row.4, username: row.6, createdAt: row.5))
+        }
+        return items
+    }
+}

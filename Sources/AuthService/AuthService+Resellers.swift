@@ -1,0 +1,149 @@
+import Foundation
+import Platform
+import PostgresNIO
+
+/// A new reseller and its owner login.
+package struct CreatedReseller: Codable, Sendable {
+    package var id: Int64
+    package var slug: String
+    package var name: String
+    package var status: Tenant.Status
+    package var createdAt: Date
+    package var owner: UserSummary
+
+    enum CodingKeys: String, CodingKey {
+        case id, slug, name, status, owner
+        case createdAt = "created_at"
+    }
+}
+
+package struct NewLogin: Sendable {
+    package var username: String
+    package var password: String
+    package var email: String?
+
+    package init(username: String, password: String, email: String?) {
+        self.username = username
+        self.password = password
+        self.email = email
+    }
+}
+
+extension AuthService {
+    /// Creates a reseller tenant: its row, schema, role, migrations, owner operator and owner login, in one
+    /// transaction. Admin only.
+    package func createReseller(by principal: Principal, name: String, slug: String, owner: NewLogin) async throws -> CreatedReseller {
+        guard principal.isAdmin else { throw PlatformError.forbidden("only the platform admin may create resellers") }
+        let name = try Validate.text(name, field: "name")
+        let slug = try Validate.slug(slug)
+        let login = try validated(owner, prefix: "owner.")
+        let passwordHash = try await hasher.hash(login.password)
+        return try await database.withPlatformTransaction { connection in
+            if try await tenants.tenant(slug: slug, on: connection) != nil { throw AuthError.slugTaken }
+            guard try await users.isUsernameFree(login.username, on: connection) else { throw AuthError.usernameTaken }
+            let (tenant, ownerOperatorID) = try await tenants.create(slug: slug, name: name, kind: .reseller, on: connection)
+            let userID = try await users.insert(
+                username: login.username, email: login.email, passwordHash: passwordHash, role: .reseller,
+                tenantID: tenant.id, operatorID: ownerOperatorID, on: connection
+            )
+            try await users.recordEvent("reseller.created", userID: principal.userID, tenantID: tenant.id, username: principal.username, clientIP: nil, detail: slug, on: connection)
+            return CreatedReseller(
+                id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status, createdAt: tenant.createdAt,
+                owner: UserSummary(id: userID, username: login.username, role: .reseller, tenantID: tenant.id, operatorID: ownerOperatorID)
+            )
+        }
+    }
+
+    package func listResellers(by principal: Principal, page: PageRequest) async throws -> Page<Tenant> {
+        guard principal.isAdmin else { throw PlatformError.forbidden("only the platform admin may list resellers") }
+        return try await database.withPlatformConnection { connection in
+            try await tenants.list(kind: .reseller, page: page, on: connection)
+        }
+    }
+
+    package func reseller(id: Int64, by principal: Principal) async throws -> Tenant {
+        guard principal.isAdmin else { throw PlatformError.notFound("reseller") }
+        let tenant = try await database.withPlatformConnection { connection in
+            try await tenants.tenant(id: id, on: connection)
+        }
+        guard let tenant, tenant.kind == .reseller else { throw PlatformError.notFound("reseller") }
+        return tenant
+    }
+
+    /// Renames or suspends/reactivates a reseller. Suspending ends its sessions and tokens at once.
+    package func updateReseller(id: Int64, by principal: Principal, name: String?, status: Tenant.Status?) async throws -> Tenant {
+        guard principal.isAdmin else { throw PlatformError.notFound("reseller") }
+        let name = try name.map { try Validate.text($0, field: "name") }
+        let (tenant, userIDs, tokenHashes) = try await database.withPlatformTransaction { connection in
+            guard let tenant = try await tenants.update(id: id, name: name, status: status, on: connection) else {
+                throw PlatformError.notFound("reseller")
+            }
+            try await users.recordEvent("reseller.updated", userID: principal.userID, tenantID: id, username: principal.username, clientIP: nil, detail: "status=\(tenant.status.rawValue)", on: connection)
+            guard tenant.status == .suspended else { return (tenant, [Int64](), [String]()) }
+            return (tenant, try await users.userIDs(tenantID: id, on: connection), try await tokens.hashes(tenantID: id, on: connection))
+        }
+        // After commit: a new sign-in or token lookup now sees the suspension; these end what is already open.
+        for userID in userIDs {
+            try await sessions.revokeAll(userID: userID)
+        }
+        try await evictTokens(tokenHashes)
+        return tenant
+    }
+
+    func validated(_ login: NewLogin, prefix: String) throws -> NewLogin {
+        NewLogin(
+            username: try Validate.username(login.username, field: prefix + "username"),
+            password: try Validate.newPassword(login.password, field: prefix + "password"),
+            email: try login.email.map { try Validate.email($0, field: prefix + "email") }
+        )
+    }
+}
+
+extension AuthService {
+    /// Creates an admin login in the admin tenant (the ISP's staff). For the CLI and the demo seed.
+    package func createAdmin(_ login: NewLogin) async throws -> UserSummary {
+        let login = try validated(login, prefix: "")
+        let passwordHash = try await hasher.hash(login.password)
+        return try await database.withPlatformTransaction { connection in
+            guard try await users.isUsernameFree(login.username, on: connection) else { throw AuthError.usernameTaken }
+            var adminTenantID: Int64?
+            for try await id in try await connection.query("SELECT id FROM platform.tenants WHERE kind = 'admin'", logger: logger).decode(Int64.self) {
+                adminTenantID = id
+            }
+            guard let adminTenantID else { throw PlatformError.internalError("no admin tenant: run migrations first") }
+            let operatorID = try await tenants.ownerOperatorID(of: adminTenantID, on: connection)
+            let id = try await users.insert(
+                username: login.username, email: login.email, passwordHash: passwordHash, role: .admin,
+                tenantID: adminTenantID, operatorID: operatorID, on: connection
+            )
+            return UserSummary(id: id, username: login.username, role: .admin, tenantID: adminTenantID, operatorID: operatorID)
+        }
+    }
+
+    /// The principal the CLI acts as: the platform admin, without a session.
+    package func systemAdminPrincipal() async throws -> Principal {
+        try await database.withPlatformConnection { connection in
+            var adminTenantID: Int64 = 1
+            for try await id in try await connection.query("SELECT id FROM platform.tenants WHERE kind = 'admin'", logger: logger).decode(Int64.self) {
+                adminTenantID = id
+            }
+            let operatorID = try await tenants.ownerOperatorID(of: adminTenantID, on: connection)
+            return Principal(
+                userID: 0, username: "system", role: .admin, tenantID: adminTenantID, operatorID: operatorID,
+                permissions: Role.admin.permissions, credential: .token(id: 0)
+            )
+        }
+    }
+
+    /// The session principal of a known user, for the CLI (seed) to act as a reseller.
+    package func principal(forUsername username: String) async throws -> Principal? {
+        let account = try await database.withPlatformConnection { connection in
+            try await users.account(login: username, on: connection)
+        }
+        guard let account else { return nil }
+        return Principal(
+            userID: account.id, username: account.username, role: account.role, tenantID: account.tenantID,
+            operatorID: account.operatorID, permissions: account.role.permissions, credential: .token(id: 0)
+        )
+    }
+}

@@ -1,0 +1,1 @@
+// BillingService: see README.md

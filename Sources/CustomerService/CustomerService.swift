@@ -1,0 +1,1 @@
+// CustomerService: see README.md

@@ -1,0 +1,239 @@
+import Foundation
+import Logging
+
+/// The whole configuration, read once at start-up from `UPLINK_*` environment variables.
+/// Every problem is collected and reported together, so an operator fixes them in one go.
+package struct AppConfig: Sendable {
+    package var database: DatabaseConfig
+    package var redis: RedisConfig
+    package var http: HTTPConfig
+    package var auth: AuthConfig
+    package var logLevel: Logger.Level
+    package var logFormat: LogFormat
+    /// Where the numbered SQL migration folders live.
+    package var migrationsDirectory: String
+
+    package enum LogFormat: String, Sendable { case json, text }
+
+    package init(
+        database: DatabaseConfig, redis: RedisConfig, http: HTTPConfig, auth: AuthConfig,
+        logLevel: Logger.Level, logFormat: LogFormat, migrationsDirectory: String
+    ) {
+        self.database = database
+        self.redis = redis
+        self.http = http
+        self.auth = auth
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.migrationsDirectory = migrationsDirectory
+    }
+
+    /// Reads the configuration from `environment`; throws `ConfigError` listing every problem found.
+    package static func load(from environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        var reader = EnvironmentReader(environment)
+        let databaseURL = reader.string("UPLINK_DATABASE_URL", default: "postgres://uplink:uplink@127.0.0.1:55432/uplink")
+        let database = reader.parse("UPLINK_DATABASE_URL", databaseURL) { try DatabaseConfig(url: $0) }
+        let poolSize = reader.int("UPLINK_DATABASE_POOL_SIZE", default: 20, range: 1...500)
+        let redisURL = reader.string("UPLINK_REDIS_URL", default: "redis://127.0.0.1:56379")
+        let redis = reader.parse("UPLINK_REDIS_URL", redisURL) { try RedisConfig(url: $0) }
+        let redisPool = reader.int("UPLINK_REDIS_POOL_SIZE", default: 8, range: 1...256)
+        let redisPrefix = reader.string("UPLINK_REDIS_PREFIX", default: "")
+        let host = reader.string("UPLINK_HTTP_HOST", default: "127.0.0.1")
+        let port = reader.int("UPLINK_HTTP_PORT", default: 8080, range: 1...65535)
+        let sessionTTL = reader.int("UPLINK_SESSION_TTL_SECONDS", default: 8 * 3600, range: 60...(90 * 86400))
+        let maxFailures = reader.int("UPLINK_LOGIN_MAX_FAILURES", default: 10, range: 1...1000)
+        let window = reader.int("UPLINK_LOGIN_WINDOW_SECONDS", default: 900, range: 10...86400)
+        let argonMemory = reader.int("UPLINK_ARGON2_MEMORY_KIB", default: 19 * 1024, range: 8...(4 * 1024 * 1024))
+        let argonIterations = reader.int("UPLINK_ARGON2_ITERATIONS", default: 2, range: 1...100)
+        let argonThreads = reader.int("UPLINK_ARGON2_THREADS", default: 2, range: 1...64)
+        let levelText = reader.string("UPLINK_LOG_LEVEL", default: "info")
+        let level = reader.parse("UPLINK_LOG_LEVEL", levelText) { text in
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw ConfigProblem("must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            return level
+        }
+        let formatText = reader.string("UPLINK_LOG_FORMAT", default: "json")
+        let format = reader.parse("UPLINK_LOG_FORMAT", formatText) { text in
+            guard let format = LogFormat(rawValue: text) else { throw ConfigProblem("must be json or text") }
+            return format
+        }
+        let migrations = reader.string("UPLINK_MIGRATIONS_DIR", default: Self.defaultMigrationsDirectory())
+
+        guard reader.problems.isEmpty, var database, var redis, let level, let format else {
+            throw ConfigError(problems: reader.problems)
+        }
+        database.poolSize = poolSize
+        redis.poolSize = redisPool
+        redis.keyPrefix = redisPrefix
+        return AppConfig(
+            database: database,
+            redis: redis,
+            http: HTTPConfig(host: host, port: port),
+            auth: AuthConfig(
+                sessionTTLSeconds: sessionTTL,
+                maxFailedLogins: maxFailures,
+                failedLoginWindowSeconds: window,
+                argon2: .init(memoryKiB: argonMemory, iterations: argonIterations, threads: argonThreads)
+            ),
+            logLevel: level,
+            logFormat: format,
+            migrationsDirectory: migrations
+        )
+    }
+
+    /// `./migrations` when run from the checkout (make run, swift test); otherwise next to the sources.
+    package static func defaultMigrationsDirectory() -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/migrations"
+        if FileManager.default.fileExists(atPath: cwd + "/platform") { return cwd }
+        let source = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return source.appendingPathComponent("migrations").path
+    }
+}
+
+package struct HTTPConfig: Sendable {
+    package var host: String
+    package var port: Int
+    package init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+package struct AuthConfig: Sendable {
+    package var sessionTTLSeconds: Int
+    package var maxFailedLogins: Int
+    package var failedLoginWindowSeconds: Int
+    package var argon2: Argon2Parameters
+
+    package init(sessionTTLSeconds: Int, maxFailedLogins: Int, failedLoginWindowSeconds: Int, argon2: Argon2Parameters) {
+        self.sessionTTLSeconds = sessionTTLSeconds
+        self.maxFailedLogins = maxFailedLogins
+        self.failedLoginWindowSeconds = failedLoginWindowSeconds
+        self.argon2 = argon2
+    }
+
+    /// Argon2id cost. The default is OWASP's minimum (m=19 MiB, t=2, p=1); `threads` is the size of the
+    /// dedicated hashing pool, so at most that many hashes run at once.
+    package struct Argon2Parameters: Sendable {
+        package var memoryKiB: Int
+        package var iterations: Int
+        package var threads: Int
+        package init(memoryKiB: Int, iterations: Int, threads: Int) {
+            self.memoryKiB = memoryKiB
+            self.iterations = iterations
+            self.threads = threads
+        }
+    }
+}
+
+package struct DatabaseConfig: Sendable {
+    package var host: String
+    package var port: Int
+    package var username: String
+    package var password: String?
+    package var database: String
+    package var poolSize: Int = 20
+
+    package init(host: String, port: Int, username: String, password: String?, database: String) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+    }
+
+    /// `postgres://user:password@host:port/database`
+    package init(url: String) throws {
+        guard let components = URLComponents(string: url),
+              components.scheme == "postgres" || components.scheme == "postgresql",
+              let host = components.host, !host.isEmpty
+        else { throw ConfigProblem("must look like postgres://user:password@host:port/database") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw ConfigProblem("names no database") }
+        guard let user = components.user, !user.isEmpty else { throw ConfigProblem("names no user") }
+        self.init(
+            host: host, port: components.port ?? 5432, username: user,
+            password: components.password, database: database
+        )
+    }
+}
+
+package struct RedisConfig: Sendable {
+    package var host: String
+    package var port: Int
+    package var password: String?
+    package var database: Int
+    package var poolSize: Int = 8
+    /// Prefixed to every key, so several deployments (or test runs) can share one Redis.
+    package var keyPrefix: String = ""
+    package var timeoutMilliseconds: Int = 2000
+
+    package init(host: String, port: Int, password: String? = nil, database: Int = 0) {
+        self.host = host
+        self.port = port
+        self.password = password
+        self.database = database
+    }
+
+    /// `redis://[:password@]host:port[/db]`
+    package init(url: String) throws {
+        guard let components = URLComponents(string: url), components.scheme == "redis",
+              let host = components.host, !host.isEmpty
+        else { throw ConfigProblem("must look like redis://host:port[/db]") }
+        let path = components.path.drop(while: { $0 == "/" })
+        var database = 0
+        if !path.isEmpty {
+            guard let index = Int(path), (0...15).contains(index) else { throw ConfigProblem("database must be 0-15") }
+            database = index
+        }
+        self.init(host: host, port: components.port ?? 6379, password: components.password, database: database)
+    }
+}
+
+package struct ConfigProblem: Error {
+    package var reason: String
+    package init(_ reason: String) { self.reason = reason }
+}
+
+package struct ConfigError: Error, CustomStringConvertible {
+    package var problems: [String]
+    package var description: String {
+        "configuration has \(problems.count) problem(s):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Collects problems instead of stopping at the first.
+struct EnvironmentReader {
+    let environment: [String: String]
+    var problems: [String] = []
+
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    func string(_ name: String, default fallback: String) -> String {
+        guard let value = environment[name], !value.isEmpty else { return fallback }
+        return value
+    }
+
+    mutating func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+        guard let text = environment[name], !text.isEmpty else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            problems.append("\(name)=\(text): must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            return fallback
+        }
+        return value
+    }
+
+    mutating func parse<T>(_ name: String, _ text: String, _ parse: (String) throws -> T) -> T? {
+        do {
+            return try parse(text)
+        } catch let problem as ConfigProblem {
+            problems.append("\(name): \(problem.reason)")
+        } catch {
+            problems.append("\(name): invalid")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,47 @@
+/// Which tenant a unit of work runs in and which of its operators' rows it may see.
+///
+/// The database enforces both: the tenant through a per-tenant Postgres role and `search_path`,
+/// the operators through row-level security policies reading `uplink.operator_ids`.
+package struct TenantScope: Sendable, Hashable {
+    package var tenantID: Int64
+    package var operators: OperatorVisibility
+
+    package init(tenantID: Int64, operators: OperatorVisibility) {
+        self.tenantID = tenantID
+        self.operators = operators
+    }
+
+    /// The value the RLS policies read: `*` for every operator of the tenant, else a comma-separated id list.
+    /// An empty list means no operator row is visible.
+    var operatorSetting: String {
+        switch operators {
+        case .all: "*"
+        case .only(let ids): ids.sorted().map(String.init).joined(separator: ",")
+        }
+    }
+}
+
+package enum OperatorVisibility: Sendable, Hashable {
+    /// The tenant's owner (and the admin inside the admin tenant): every operator in the tenant.
+    case all
+    /// A sub-reseller: only these operators' rows.
+    case only(Set<Int64>)
+}
+
+/// Schema and role names are derived from the numeric tenant id by code, never from request text.
+package enum TenantNaming {
+    /// `t_42`
+    package static func schema(_ tenantID: Int64) -> String {
+        precondition(tenantID > 0, "tenant ids are positive")
+        return "t_\(tenantID)"
+    }
+
+    /// `uplink_t_42`: NOLOGIN, granted exactly its schema; the app role switches to it per transaction.
+    package static func role(_ tenantID: Int64) -> String {
+        precondition(tenantID > 0, "tenant ids are positive")
+        return "uplink_t_\(tenantID)"
+    }
+
+    /// The group every tenant role belongs to: what all tenants may read (shared sequences, later the catalog).
+    package static let tenantsGroupRole = "uplink_tenants"
+}

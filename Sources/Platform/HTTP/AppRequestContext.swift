@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The request context every route of every service sees: who is calling, with what rights, from where.
+package struct AppRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    /// Set by the authentication middleware; nil on public routes.
+    package var principal: Principal?
+    package var requestID: String
+    package var clientIP: String
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.principal = nil
+        self.requestID = ""
+        self.clientIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    package var requestDecoder: JSONDecoder { AppJSON.decoder }
+    package var responseEncoder: JSONEncoder { AppJSON.encoder }
+    package var maxUploadSize: Int { 1024 * 1024 }
+
+    /// The caller, or 401.
+    package func requirePrincipal() throws -> Principal {
+        guard let principal else { throw PlatformError.unauthenticated }
+        return principal
+    }
+
+    /// The caller when it holds `permission`, else 403 (401 when nobody is signed in).
+    package func require(_ permission: Permission) throws -> Principal {
+        let principal = try requirePrincipal()
+        guard principal.permissions.contains(permission) else {
+            throw PlatformError.forbidden("this credential lacks the \(permission.rawValue) scope")
+        }
+        return principal
+    }
+
+    /// The caller when it is the platform admin, else 403.
+    package func requireAdmin() throws -> Principal {
+        let principal = try requirePrincipal()
+        guard principal.isAdmin else { throw PlatformError.forbidden("only the platform admin may do this") }
+        return principal
+    }
+}
+
+/// JSON as the API speaks it: ISO 8601 dates, sorted keys for stable output.
+package enum AppJSON {
+    package static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    package static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
+
+extension Request {
+    /// Decodes a JSON body, turning malformed JSON or wrong types into a 400 with the offending field.
+    package func decodeBody<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
+        do {
+            return try await decode(as: type, context: context)
+        } catch let error as DecodingError {
+            throw PlatformError.invalidInput(field: Self.fieldName(of: error), reason: Self.reason(of: error))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw PlatformError.invalidInput(field: "body", reason: "request body is too large")
+        } catch let error as HTTPError {
+            throw PlatformError.invalidInput(field: "body", reason: error.body ?? "unreadable JSON body")
+        }
+    }
+
+    private static func fieldName(of error: DecodingError) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        @unknown default: path = []
+        }
+        let name = path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        return name.isEmpty ? "body" : name
+    }
+
+    private static func reason(of error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound: "is required"
+        case .typeMismatch(let type, _): "must be of type \(type)"
+        case .valueNotFound: "must not be null"
+        case .dataCorrupted: "is not valid JSON or has an invalid value"
+        @unknown default: "is invalid"
+        }
+    }
+}
+
+extension Parameters {
+    /// A positive integer path parameter; anything else is a 404 (there is no such object).
+    package func requireID(_ name: String) throws -> Int64 {
+        guard let text = get(name), let value = Int64(text), value > 0 else {
+            throw PlatformError.notFound("object")
+        }
+        return value
+    }
+}

@@ -1,0 +1,1 @@
+// ProvisioningService: see README.md

@@ -1,0 +1,180 @@
+import Foundation
+
+/// The OpenAPI 3.1 description of every implemented route, served at `/api/v1/openapi.json`.
+/// A test compares it with the router both ways: no route undocumented, no documented route missing.
+package enum OpenAPIDocument {
+    package static let operations: [APIOperation] = [
+        .init("GET", "/healthz", "Liveness: the process answers", tag: "system", auth: false, response: .object(["status": .string])),
+        .init("GET", "/readyz", "Readiness: Postgres and Redis answer (503 otherwise)", tag: "system", auth: false,
+              response: .object(["status": .string, "checks": .map(.string)])),
+        .init("GET", "/metrics", "Prometheus metrics (text exposition format)", tag: "system", auth: false, response: nil, contentType: "text/plain"),
+        .init("GET", "/api/v1/openapi.json", "This document", tag: "system", auth: false, response: .object([:])),
+
+        .init("POST", "/api/v1/auth/login", "Sign in; returns a session token", tag: "auth", auth: false,
+              request: .object(["username": .string, "password": .string], required: ["username", "password"]),
+              response: .ref("LoginResult"), errors: [400, 401, 403, 429]),
+        .init("POST", "/api/v1/auth/logout", "End this session", tag: "auth", status: 204, response: nil),
+        .init("POST", "/api/v1/auth/logout-all", "End every session of the signed-in user", tag: "auth",
+              response: .object(["sessions_ended": .integer])),
+        .init("GET", "/api/v1/auth/me", "The signed-in user and its scopes", tag: "auth",
+              response: .object(["user": .ref("User"), "scopes": .array(.ref("Scope")), "credential": .enumeration(["session", "token"])])),
+
+        .init("GET", "/api/v1/tokens", "The caller's API tokens (never their secrets)", tag: "tokens", paged: true, response: .page("APIToken")),
+        .init("POST", "/api/v1/tokens", "Create a scoped API token; the secret is shown once", tag: "tokens", scope: "tokens:write",
+              request: .object(["name": .string, "scopes": .array(.ref("Scope")), "expires_in_days": .integer], required: ["name", "scopes"]),
+              status: 201, response: .ref("CreatedToken"), errors: [400, 401, 403]),
+        .init("DELETE", "/api/v1/tokens/{id}", "Revoke one of the caller's tokens", tag: "tokens", scope: "tokens:write", status: 204, response: nil, errors: [401, 403, 404]),
+
+        .init("GET", "/api/v1/resellers", "Reseller tenants (admin)", tag: "resellers", paged: true, response: .page("Tenant")),
+        .init("POST", "/api/v1/resellers", "Create a reseller tenant with its schema and owner login (admin)", tag: "resellers",
+              request: .object([
+                  "name": .string, "slug": .string,
+                  "owner": .object(["username": .string, "password": .string, "email": .string], required: ["username", "password"]),
+              ], required: ["name", "slug", "owner"]),
+              status: 201, response: .ref("CreatedReseller"), errors: [400, 401, 403, 409]),
+        .init("GET", "/api/v1/resellers/{id}", "One reseller tenant (admin)", tag: "resellers", response: .ref("Tenant"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/resellers/{id}", "Rename, suspend or reactivate a reseller (admin); suspension ends its sessions and tokens", tag: "resellers",
+              request: .object(["name": .string, "status": .enumeration(["active", "suspended"])]),
+              response: .ref("Tenant"), errors: [400, 401, 403, 404]),
+
+        .init("GET", "/api/v1/operators", "Operators visible to the caller (a sub-reseller sees itself only)", tag: "operators", paged: true, response: .page("Operator")),
+        .init("POST", "/api/v1/operators", "Create a sub-reseller and its login", tag: "operators", scope: "operators:write",
+              request: .object(["name": .string, "username": .string, "password": .string, "email": .string], required: ["name", "username", "password"]),
+              status: 201, response: .ref("Operator"), errors: [400, 401, 403, 409]),
+        .init("GET", "/api/v1/operators/{id}", "One operator (404 when not visible to the caller)", tag: "operators", response: .ref("Operator"), errors: [401, 404]),
+    ]
+
+    static let schemas: [String: Schema] = [
+        "Error": .object(["error": .object(["code": .string, "message": .string, "details": .map(.string)], required: ["code", "message", "details"])], required: ["error"]),
+        "Scope": .enumeration(["customers:read", "customers:write", "billing:read", "billing:write", "online:read", "reports:read", "operators:write", "tokens:write"]),
+        "User": .object(["id": .integer, "username": .string, "role": .enumeration(["admin", "reseller", "sub_reseller"]), "tenant_id": .integer, "operator_id": .integer]),
+        "LoginResult": .object(["token": .string, "expires_at": .dateTime, "user": .ref("User")], required: ["token", "expires_at", "user"]),
+        "APIToken": .object(["id": .integer, "name": .string, "prefix": .string, "scopes": .array(.ref("Scope")), "expires_at": .dateTime,
+                             "revoked_at": .dateTime, "last_used_at": .dateTime, "created_at": .dateTime]),
+        "CreatedToken": .object(["id": .integer, "token": .string, "name": .string, "scopes": .array(.ref("Scope")), "expires_at": .dateTime, "created_at": .dateTime]),
+        "Tenant": .object(["id": .integer, "slug": .string, "name": .string, "kind": .enumeration(["admin", "reseller"]),
+                           "status": .enumeration(["active", "suspended"]), "created_at": .dateTime]),
+        "CreatedReseller": .object(["id": .integer, "slug": .string, "name": .string, "status": .string, "created_at": .dateTime, "owner": .ref("User")]),
+        "Operator": .object(["id": .integer, "parent_id": .integer, "name": .string, "kind": .enumeration(["owner", "sub_reseller"]),
+                             "status": .enumeration(["active", "suspended"]), "username": .string, "created_at": .dateTime]),
+    ]
+
+    /// The document as JSON bytes, built once.
+    package static let json: [UInt8] = {
+        var paths: [String: [String: Any]] = [:]
+        for operation in operations {
+            paths[operation.path, default: [:]][operation.method.lowercased()] = operation.rendered
+        }
+        let document: [String: Any] = [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Uplink API",
+                "version": "1.0.0",
+                "description": "Multi-tenant ISP billing and subscriber management. Errors are {\"error\": {\"code\", \"message\", \"details\"}}.",
+            ],
+            "servers": [["url": "/"]],
+            "paths": paths,
+            "components": [
+                "schemas": schemas.mapValues(\.rendered),
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "A session token (ups_…) or an API token (upk_…)"]],
+            ],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Array(data)
+    }()
+}
+
+package struct APIOperation: Sendable {
+    package var method: String
+    package var path: String
+    var summary: String
+    var tag: String
+    var auth: Bool
+    var scope: String?
+    var paged: Bool
+    var request: Schema?
+    var status: Int
+    var response: Schema?
+    var contentType: String
+    var errors: [Int]
+
+    init(
+        _ method: String, _ path: String, _ summary: String, tag: String, auth: Bool = true, scope: String? = nil,
+        paged: Bool = false, request: Schema? = nil, status: Int = 200, response: Schema?, contentType: String = "application/json",
+        errors: [Int] = [401]
+    ) {
+        self.method = method
+        self.path = path
+        self.summary = summary
+        self.tag = tag
+        self.auth = auth
+        self.scope = scope
+        self.paged = paged
+        self.request = request
+        self.status = status
+        self.response = response
+        self.contentType = contentType
+        self.errors = errors
+    }
+
+    var rendered: [String: Any] {
+        var operation: [String: Any] = ["summary": summary, "tags": [tag], "operationId": "\(method.lowercased())\(path.replacingOccurrences(of: "/", with: "_"))"]
+        var parameters: [[String: Any]] = []
+        for segment in path.split(separator: "/") where segment.hasPrefix("{") {
+            parameters.append(["name": String(segment.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1]])
+        }
+        if paged {
+            parameters.append(["name": "page", "in": "query", "schema": ["type": "integer", "minimum": 1]])
+            parameters.append(["name": "per_page", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 200]])
+        }
+        if !parameters.isEmpty { operation["parameters"] = parameters }
+        if auth {
+            operation["security"] = [["bearer": [String]()]]
+        } else {
+            operation["security"] = [[String: [String]]]()
+        }
+        if let scope { operation["x-required-scope"] = scope }
+        if let request {
+            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": request.rendered]]]
+        }
+        var responses: [String: Any] = [:]
+        var success: [String: Any] = ["description": status == 204 ? "No content" : "Success"]
+        if let response { success["content"] = [contentType: ["schema": response.rendered]] }
+        if response == nil, contentType != "application/json" { success["content"] = [contentType: ["schema": ["type": "string"]]] }
+        responses[String(status)] = success
+        for code in Set(errors + (request != nil ? [400] : [])) {
+            responses[String(code)] = ["description": "Error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+        }
+        operation["responses"] = responses
+        return operation
+    }
+}
+
+indirect enum Schema: Sendable {
+    case string, integer, boolean, dateTime
+    case enumeration([String])
+    case array(Schema)
+    case map(Schema)
+    case object([String: Schema], required: [String] = [])
+    case ref(String)
+    case page(String)
+
+    var rendered: [String: Any] {
+        switch self {
+        case .string: ["type": "string"]
+        case .integer: ["type": "integer", "format": "int64"]
+        case .boolean: ["type": "boolean"]
+        case .dateTime: ["type": ["string", "null"], "format": "date-time"]
+        case .enumeration(let values): ["type": "string", "enum": values]
+        case .array(let item): ["type": "array", "items": item.rendered]
+        case .map(let value): ["type": "object", "additionalProperties": value.rendered]
+        case .object(let properties, let required):
+            required.isEmpty
+                ? ["type": "object", "properties": properties.mapValues(\.rendered)]
+                : ["type": "object", "properties": properties.mapValues(\.rendered), "required": required]
+        case .ref(let name): ["$ref": "#/components/schemas/\(name)"]
+        case .page(let item):
+            Schema.object(["items": .array(.ref(item)), "page": .integer, "per_page": .integer, "total": .integer], required: ["items", "page", "per_page", "total"]).rendered
+        }
+    }
+}

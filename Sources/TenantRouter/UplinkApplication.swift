@@ -1,0 +1,86 @@
+import AuthService
+import Foundation
+import Hummingbird
+import Logging
+import Platform
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+
+/// The composition root: builds every service from the configuration and assembles the HTTP router.
+package struct UplinkApplication: Sendable {
+    package let config: AppConfig
+    package let database: Database
+    package let redis: RedisClient
+    package let hasher: PasswordHasher
+    package let auth: AuthService
+    package let migrator: Migrator
+    package let metrics: PrometheusCollectorRegistry
+    package let logger: Logger
+
+    package init(
+        config: AppConfig, logger: Logger, clock: any WallClock = SystemWallClock(),
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) throws {
+        self.config = config
+        self.logger = logger
+        self.metrics = metrics
+        self.database = Database(config: config.database, logger: logger)
+        self.redis = RedisClient(config: config.redis, logger: logger)
+        self.hasher = PasswordHasher(parameters: config.auth.argon2)
+        let catalog = try MigrationCatalog.load(from: config.migrationsDirectory)
+        self.migrator = Migrator(database: database, catalog: catalog, logger: logger)
+        self.auth = AuthService(
+            database: database, redis: redis, hasher: hasher, config: config.auth,
+            tenants: TenantDirectory(migrator: migrator), clock: clock, logger: logger
+        )
+    }
+
+    /// Every route of every service, behind request logging, error mapping, metrics and authentication.
+    package func buildRouter() -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        SystemRoutes(database: database, redis: redis, metrics: metrics).register(on: router)
+        router.get("api/v1/openapi.json") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json))
+            )
+        }
+        let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(auth: auth))
+        AuthRoutes(auth: auth).register(on: api)
+        return router
+    }
+
+    /// The HTTP application with the Postgres pool and the Redis pool as lifecycle services.
+    package func buildApplication() -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "uplink"),
+            services: [database.client, redis],
+            logger: logger
+        )
+    }
+
+    /// Runs the migrations (platform, radius, every tenant) with a temporary pool.
+    package func migrate() async throws -> MigrationReport {
+        try await withRunningDatabase { try await migrator.migrateAll() }
+    }
+
+    /// Runs `body` while the Postgres pool is running (for CLI commands that are not the server).
+    package func withRunningDatabase<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    package func shutdown() async {
+        await redis.shutdown()
+        await hasher.shutdown()
+    }
+}

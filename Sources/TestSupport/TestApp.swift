@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Platform
+import TenantRouter
+
+/// One test's world: its own database (copied from the migrated template), its own Redis key prefix,
+/// a manual clock, and the whole application built from them.
+package struct TestApp: Sendable {
+    package let app: UplinkApplication
+    package let clock: ManualWallClock
+    package let databaseName: String
+
+    /// Builds the app on a fresh database, runs `body` with the Postgres pool running, then drops the database.
+    package static func with<T: Sendable>(
+        configure: (inout AppConfig) -> Void = { _ in },
+        _ body: (TestApp) async throws -> T
+    ) async throws -> T {
+        let name = try await TestDatabases.shared.makeDatabase()
+        var config = try TestDatabases.baseConfig()
+        config.database.database = name
+        config.redis.keyPrefix = "test:\(name):"
+        configure(&config)
+        let clock = ManualWallClock(Date())
+        var logger = Logger(label: "uplink.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["UPLINK_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        let app = try UplinkApplication(config: config, logger: logger, clock: clock)
+        let testApp = TestApp(app: app, clock: clock, databaseName: name)
+        do {
+            let result = try await app.withRunningDatabase { try await body(testApp) }
+            await app.shutdown()
+            await TestDatabases.shared.dropDatabase(name)
+            return result
+        } catch {
+            await app.shutdown()
+            await TestDatabases.shared.dropDatabase(name)
+            throw error
+        }
+    }
+
+    /// Runs `body` with an HTTP client that goes through the real router and middleware.
+    package func http<T: Sendable>(_ body: @escaping @Sendable (APIClient) async throws -> T) async throws -> T {
+        let application = Application(router: app.buildRouter(), logger: app.logger)
+        return try await application.test(.router) { client in
+            try await body(APIClient(client: client))
+        }
+    }
+}
+
+/// A small JSON client over HummingbirdTesting.
+package struct APIClient: Sendable {
+    let client: any TestClientProtocol
+
+    package struct Reply: Sendable {
+        package var status: HTTPResponse.Status
+        package var headers: HTTPFields
+        package var body: Data
+
+        /// The body as a JSON object (empty when it is not one).
+        package var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        }
+
+        /// `error.code` of an error reply.
+        package var errorCode: String? {
+            (json["error"] as? [String: Any])?["code"] as? String
+        }
+
+        package var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    package func request(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> Reply {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        for (name, value) in extra {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        } else if let rawBody {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(string: rawBody)
+        }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
+            Reply(status: response.status, headers: response.headers, body: Data(response.body.readableBytesView))
+        }
+    }
+
+    package func get(_ path: String, token: String? = nil) async throws -> Reply {
+        try await request(.get, path, token: token)
+    }
+
+    package func post(_ path: String, token: String? = nil, json: Any? = nil) async throws -> Reply {
+        try await request(.post, path, token: token, json: json)
+    }
+
+    /// Signs in and returns the session token (fails the test helper if the login does not answer 200).
+    package func login(_ username: String, _ password: String) async throws -> String {
+        let reply = try await post("/api/v1/auth/login", json: ["username": username, "password": password])
+        guard reply.status == .ok, let token = reply.json["token"] as? String else {
+            throw TestFailure("login \(username) answered \(reply.status.code): \(reply.text)")
+        }
+        return token
+    }
+}
+
+package struct TestFailure: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,39 @@
+import Platform
+import Testing
+
+@Suite struct ConfigTests {
+    @Test func defaultsNeedNoEnvironment() throws {
+        let config = try AppConfig.load(from: [:])
+        #expect(config.http.port == 8080)
+        #expect(config.database.port == 55432)
+        #expect(config.auth.argon2.memoryKiB == 19 * 1024)
+        #expect(config.auth.maxFailedLogins == 10)
+    }
+
+    @Test func listsEveryProblemAtOnce() {
+        let environment = [
+            "UPLINK_DATABASE_URL": "mysql://x",
+            "UPLINK_REDIS_URL": "redis://host:6379/99",
+            "UPLINK_HTTP_PORT": "99999",
+            "UPLINK_LOG_LEVEL": "loud",
+        ]
+        do {
+            _ = try AppConfig.load(from: environment)
+            Issue.record("expected a configuration error")
+        } catch let error as ConfigError {
+            #expect(error.problems.count == 4)
+            #expect(error.problems.contains { $0.hasPrefix("UPLINK_HTTP_PORT") })
+            #expect(error.problems.contains { $0.hasPrefix("UPLINK_DATABASE_URL") })
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func parsesURLs() throws {
+        let database = try DatabaseConfig(url: "postgres://app:secret@db.local:6543/billing")
+        #expect(database.host == "db.local" && database.port == 6543 && database.username == "app")
+        #expect(database.password == "secret" && database.database == "billing")
+        let redis = try RedisConfig(url: "redis://:pw@cache:7000/3")
+        #expect(redis.host == "cache" && redis.port == 7000 && redis.password == "pw" && redis.database == 3)
+    }
+}

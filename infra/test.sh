@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the Swift test suite against a throwaway Postgres + Redis.
+#
+# Every run gets a brand-new data directory and fresh services, which are
+# stopped and deleted again on exit, whether the tests pass or not.
+#
+# Environment (defaults in brackets):
+#   UPLINK_TEST_DATA_DIR     [<repo>/.data/test]
+#   UPLINK_TEST_PG_PORT      [55433]   (differs from `make run`'s, so both can run)
+#   UPLINK_TEST_REDIS_PORT   [56380]
+#   SWIFT_TEST_ARGS          extra arguments for `swift test`, e.g. "--filter BillingTests"
+set -euo pipefail
+
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT_DIR"
+
+TEST_DATA_DIR="${UPLINK_TEST_DATA_DIR:-$ROOT_DIR/.data/test}"
+case "$TEST_DATA_DIR" in
+  /*) ;;
+  *) TEST_DATA_DIR="$ROOT_DIR/$TEST_DATA_DIR" ;;
+esac
+# This directory is rm -rf'd below; refuse anything that looks like a mistake.
+case "$TEST_DATA_DIR" in
+  / | "$ROOT_DIR" | "$ROOT_DIR/" | "$HOME" | "$HOME/")
+    echo "test.sh: refusing to use '$TEST_DATA_DIR' as a throwaway data dir" >&2
+    exit 2
+    ;;
+esac
+
+export UPLINK_DATA_DIR="$TEST_DATA_DIR"
+export UPLINK_PG_PORT="${UPLINK_TEST_PG_PORT:-55433}"
+export UPLINK_REDIS_PORT="${UPLINK_TEST_REDIS_PORT:-56380}"
+# Nothing here outlives the run, so skip durability work.
+export UPLINK_PG_FAST=1
+export UPLINK_REDIS_EPHEMERAL=1
+
+phase() { printf '\n==> %s\n' "$*"; }
+
+phase "Preparing fresh test data dir $TEST_DATA_DIR"
+# An interrupted earlier run may have left services running on this dir.
+bash infra/services.sh stop >/dev/null 2>&1 || true
+rm -rf "$TEST_DATA_DIR"
+mkdir -p "$TEST_DATA_DIR"
+
+cleanup() {
+  local rc=$?
+  phase "Stopping test services and removing $TEST_DATA_DIR"
+  bash infra/services.sh stop || true
+  rm -rf "$TEST_DATA_DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+# Make Ctrl-C / termination go through the EXIT trap too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+phase "Starting Postgres (127.0.0.1:$UPLINK_PG_PORT) and Redis (127.0.0.1:$UPLINK_REDIS_PORT)"
+bash infra/services.sh start
+
+export UPLINK_DATABASE_URL="postgres://uplink:uplink@127.0.0.1:$UPLINK_PG_PORT/uplink"
+export UPLINK_REDIS_URL="redis://127.0.0.1:$UPLINK_REDIS_PORT"
+export UPLINK_TEST=1
+
+phase "Building (swift build --build-tests)"
+swift build --build-tests
+
+# SWIFT_TEST_ARGS is split on whitespace on purpose: it holds several flags.
+read -r -a test_args <<<"${SWIFT_TEST_ARGS:-}"
+
+phase "Running tests (swift test${SWIFT_TEST_ARGS:+ $SWIFT_TEST_ARGS})"
+set +e
+swift test "${test_args[@]}"
+rc=$?
+set -e
+
+phase "swift test exited with status $rc"
+exit "$rc"

@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "TenantRouter", "Platform", "AuthService", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

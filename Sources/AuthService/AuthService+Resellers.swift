@@ -79,8 +79,10 @@ extension AuthService {
                 throw PlatformError.notFound("reseller")
             }
             try await users.recordEvent("reseller.updated", userID: principal.userID, tenantID: id, username: principal.username, clientIP: nil, detail: "status=\(tenant.status.rawValue)", on: connection)
-            guard tenant.status == .suspended else { return (tenant, [Int64](), [String]()) }
-            return (tenant, try await users.userIDs(tenantID: id, on: connection), try await tokens.hashes(tenantID: id, on: connection))
+            // Any status change invalidates cached token answers (positive or negative) of the tenant.
+            let hashes = status == nil ? [] : try await tokens.hashes(tenantID: id, on: connection)
+            guard tenant.status == .suspended else { return (tenant, [Int64](), hashes) }
+            return (tenant, try await users.userIDs(tenantID: id, on: connection), hashes)
         }
         // After commit: a new sign-in or token lookup now sees the suspension; these end what is already open.
         for userID in userIDs {

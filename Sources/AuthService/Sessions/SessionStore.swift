@@ -10,6 +10,15 @@ package struct SessionRecord: Codable, Sendable, Hashable {
     package var operatorID: Int64
     package var createdAt: Date
 
+    package init(userID: Int64, username: String, role: Role, tenantID: Int64, operatorID: Int64, createdAt: Date) {
+        self.userID = userID
+        self.username = username
+        self.role = role
+        self.tenantID = tenantID
+        self.operatorID = operatorID
+        self.createdAt = createdAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case userID = "u", username = "n", role = "r", tenantID = "t", operatorID = "o", createdAt = "c"
     }

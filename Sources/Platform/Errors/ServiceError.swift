@@ -6,6 +6,7 @@ package enum ErrorKind: String, Sendable {
     case notFound
     case conflict
     case tooManyRequests
+    case payloadTooLarge
     case unavailable
     case `internal`
 }
@@ -32,6 +33,7 @@ package enum PlatformError: ServiceError, Equatable {
     case conflict(code: String, message: String)
     case unavailable(String)
     case tooManyRequests(retryAfterSeconds: Int)
+    case payloadTooLarge(limitBytes: Int)
     case unauthenticated
     case forbidden(String)
     case internalError(String)
@@ -43,6 +45,7 @@ package enum PlatformError: ServiceError, Equatable {
         case .conflict(let code, _): code
         case .unavailable: "service_unavailable"
         case .tooManyRequests: "too_many_requests"
+        case .payloadTooLarge: "payload_too_large"
         case .unauthenticated: "unauthenticated"
         case .forbidden: "forbidden"
         case .internalError: "internal_error"
@@ -56,6 +59,7 @@ package enum PlatformError: ServiceError, Equatable {
         case .conflict(_, let message): message
         case .unavailable(let what): "\(what) is unavailable, try again shortly"
         case .tooManyRequests: "too many attempts, try again later"
+        case .payloadTooLarge(let limit): "the request body is larger than \(limit) bytes"
         case .unauthenticated: "authentication required"
         case .forbidden(let why): why
         case .internalError: "internal error"
@@ -69,6 +73,7 @@ package enum PlatformError: ServiceError, Equatable {
         case .conflict: .conflict
         case .unavailable: .unavailable
         case .tooManyRequests: .tooManyRequests
+        case .payloadTooLarge: .payloadTooLarge
         case .unauthenticated: .unauthenticated
         case .forbidden: .forbidden
         case .internalError: .internal
@@ -79,6 +84,7 @@ package enum PlatformError: ServiceError, Equatable {
         switch self {
         case .invalidInput(let field, _): ["field": field]
         case .tooManyRequests(let seconds): ["retry_after": String(seconds)]
+        case .payloadTooLarge(let limit): ["limit_bytes": String(limit)]
         default: [:]
         }
     }

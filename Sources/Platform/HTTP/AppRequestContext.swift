@@ -61,16 +61,19 @@ package enum AppJSON {
 }
 
 extension Request {
-    /// Decodes a JSON body, turning malformed JSON or wrong types into a 400 with the offending field.
+    /// Decodes a JSON body, turning malformed JSON or wrong types into a 400 naming the offending field,
+    /// and a body over the context's limit into a 413.
     package func decodeBody<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
+        let buffer: ByteBuffer
         do {
-            return try await decode(as: type, context: context)
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            throw PlatformError.payloadTooLarge(limitBytes: context.maxUploadSize)
+        }
+        do {
+            return try AppJSON.decoder.decode(type, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw PlatformError.invalidInput(field: Self.fieldName(of: error), reason: Self.reason(of: error))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw PlatformError.invalidInput(field: "body", reason: "request body is too large")
-        } catch let error as HTTPError {
-            throw PlatformError.invalidInput(field: "body", reason: error.body ?? "unreadable JSON body")
         }
     }
 

@@ -42,7 +42,7 @@ struct ErrorMiddleware: RouterMiddleware {
             } else {
                 context.logger.debug("request rejected", metadata: ["error.code": "\(error.code)"])
             }
-        case let error as HTTPError:
+        case let error as any HTTPResponseError:
             status = error.status
             payload = .init(code: Self.code(for: error.status), message: error.status.reasonPhrase.lowercased(), details: [:])
             context.logger.debug("request rejected", metadata: ["status": "\(error.status.code)"])
@@ -67,6 +67,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooManyRequests: .tooManyRequests
+        case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }

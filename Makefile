@@ -6,7 +6,7 @@
 #   make test        full test suite against throwaway services (what CI runs)
 #   make build       build the server (CONFIG=debug|release)
 #   make bench       run the benchmarks (bench/run.sh)
-#   make clean-data  stop services and delete .data (database, redis, secret key)
+#   make clean-data  stop services and delete .data (database, redis)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -23,11 +23,9 @@ HTTP_HOST  ?= 127.0.0.1
 HTTP_PORT  ?= 8080
 
 SERVICES_ENV := UPLINK_DATA_DIR='$(DATA_DIR)' UPLINK_PG_PORT=$(PG_PORT) UPLINK_REDIS_PORT=$(REDIS_PORT)
-SECRET_KEY   := $(DATA_DIR)/secret.key
 APP_ENV := \
 	UPLINK_DATABASE_URL=postgres://uplink:uplink@127.0.0.1:$(PG_PORT)/uplink \
 	UPLINK_REDIS_URL=redis://127.0.0.1:$(REDIS_PORT) \
-	UPLINK_SECRET_KEY_FILE='$(SECRET_KEY)' \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
@@ -42,16 +40,10 @@ deps-bench:
 build: deps
 	swift build -c $(CONFIG) --product uplink
 
-# Re-running reuses the existing database, redis data and secret key;
-# `seed --demo` is idempotent and prints the demo logins. The signing key is
-# generated once and kept with the data it protects.
+# Re-running reuses the existing database and Redis data; `seed --demo` is
+# idempotent and prints the demo logins.
 run: build
 	$(SERVICES_ENV) bash infra/services.sh start
-	@if [ ! -s '$(SECRET_KEY)' ]; then \
-		echo "generating $(SECRET_KEY)"; \
-		(umask 077 && head -c 32 /dev/urandom | base64 > '$(SECRET_KEY)'); \
-	fi; \
-	chmod 600 '$(SECRET_KEY)'
 	$(APP_ENV) $(BIN) migrate
 	$(APP_ENV) $(BIN) seed --demo
 	$(APP_ENV) exec $(BIN) serve

@@ -42,16 +42,13 @@ extension AuthService {
     /// One operator, or 404 when it is not visible to the caller (another tenant's, or a sibling's).
     package func `operator`(id: Int64, for principal: Principal) async throws -> Operator {
         try await database.withTenantTransaction(principal.tenantScope) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT o.id, o.parent_id, o.name, o.kind, o.status, o.created_at, l.username
-                FROM operators o LEFT JOIN platform.tenant_logins l ON l.operator_id = o.id
-                WHERE o.id = \(id)
-                """,
-                logger: logger
-            )
-            guard let item = try await decodeOperators(rows).first else { throw PlatformError.notFound("operator") }
-            return item
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(id)
+            let rows = try await connection.execute(PreparedQuery(OperatorByID.self, bindings: bindings), logger: logger)
+            for try await row in rows {
+                return try Self.decodeOperator(row)
+            }
+            throw PlatformError.notFound("operator")
         }
     }
 
@@ -90,9 +87,22 @@ extension AuthService {
 
     private func decodeOperators(_ rows: PostgresRowSequence) async throws -> [Operator] {
         var items: [Operator] = []
-        for try await row in rows.decode((Int64, Int64?, String, String, String, Date, String?).self) {
-            items.append(Operator(id: row.0, parentID: row.1, name: row.2, kind: row.3, status: row.4, username: row.6, createdAt: row.5))
-        }
+        for try await row in rows { items.append(try Self.decodeOperator(row)) }
         return items
     }
+
+    /// Columns: id, parent_id, name, kind, status, created_at, username.
+    private static func decodeOperator(_ row: PostgresRow) throws -> Operator {
+        let (id, parentID, name, kind, status, createdAt, username) = try row.decode((Int64, Int64?, String, String, String, Date, String?).self)
+        return Operator(id: id, parentID: parentID, name: name, kind: kind, status: status, username: username, createdAt: createdAt)
+    }
+}
+
+/// One operator with its login name, in the caller's tenant scope (RLS filters the row).
+enum OperatorByID: SQLStatement {
+    static let sql = """
+        SELECT o.id, o.parent_id, o.name, o.kind, o.status, o.created_at, l.username
+        FROM operators o LEFT JOIN platform.tenant_logins l ON l.operator_id = o.id
+        WHERE o.id = $1
+        """
 }

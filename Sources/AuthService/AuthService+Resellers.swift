@@ -38,10 +38,11 @@ extension AuthService {
         let slug = try Validate.slug(slug)
         let login = try validated(owner, prefix: "owner.")
         let passwordHash = try await hasher.hash(login.password)
+        let tenantID = try await tenants.reserveTenantID()
         return try await database.withPlatformTransaction { connection in
             if try await tenants.tenant(slug: slug, on: connection) != nil { throw AuthError.slugTaken }
             guard try await users.isUsernameFree(login.username, on: connection) else { throw AuthError.usernameTaken }
-            let (tenant, ownerOperatorID) = try await tenants.create(slug: slug, name: name, kind: .reseller, on: connection)
+            let (tenant, ownerOperatorID) = try await tenants.create(id: tenantID, slug: slug, name: name, kind: .reseller, on: connection)
             let userID = try await users.insert(
                 username: login.username, email: login.email, passwordHash: passwordHash, role: .reseller,
                 tenantID: tenant.id, operatorID: ownerOperatorID, on: connection

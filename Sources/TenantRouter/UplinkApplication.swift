@@ -73,7 +73,13 @@ package struct UplinkApplication: Sendable {
     /// Runs `body` while the Postgres pool is running (for CLI commands that are not the server).
     package func withRunningDatabase<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
+            // The pool warns when leased before `run()`; start it, and wait until its task is about to run it.
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                signal.finish()
+                await database.client.run()
+            }
+            for await _ in started {}
             defer { group.cancelAll() }
             return try await body()
         }

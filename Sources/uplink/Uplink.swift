@@ -4,6 +4,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Platform
 import Prometheus
 import ServiceLifecycle
@@ -16,6 +18,16 @@ struct Uplink: AsyncParsableCommand {
         abstract: "Multi-tenant ISP billing and subscriber management.",
         subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Seed.self, Bench.self]
     )
+
+    static func main() async {
+        // Swift concurrency runs on NIO's event loops, so awaiting Postgres, Redis or a socket does not hop
+        // between two thread pools on every call. This runs on the main thread before any other task.
+        if let loops = ProcessInfo.processInfo.environment["UPLINK_EVENT_LOOPS"].flatMap(Int.init), (1...256).contains(loops) {
+            NIOSingletons.groupLoopCountSuggestion = loops
+        }
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await main(nil)
+    }
 }
 
 /// Reads the configuration (listing every problem) and bootstraps logging once.

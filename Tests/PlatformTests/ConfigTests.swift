@@ -1,3 +1,4 @@
+import Foundation
 import Platform
 import Testing
 
@@ -35,5 +36,15 @@ import Testing
         #expect(database.password == "secret" && database.database == "billing")
         let redis = try RedisConfig(url: "redis://:pw@cache:7000/3")
         #expect(redis.host == "cache" && redis.port == 7000 && redis.password == "pw" && redis.database == 3)
+    }
+}
+
+@Suite struct JSONLogLineTests {
+    @Test func escapesEverythingJSONRequires() throws {
+        var line = ""
+        JSONLogHandler.appendQuoted("a\"b\\c\nd\u{1}é ঢাকা", to: &line)
+        #expect(line == #""a\"b\\c\nd\u0001é ঢাকা""#)
+        let decoded = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? String
+        #expect(decoded == "a\"b\\c\nd\u{1}é ঢাকা")
     }
 }

@@ -11,13 +11,13 @@ package final class PasswordHasher: Sendable {
     private let threadPool: NIOThreadPool
     private let hashes = Atomic<Int>(0)
     /// A hash of a random password, verified when the user does not exist so that both answers take as long.
-    private let decoy: String
+    /// Made on first use, on the hashing pool.
+    private let decoy = Mutex<String?>(nil)
 
     package init(parameters: AuthConfig.Argon2Parameters) {
         self.parameters = parameters
         self.threadPool = NIOThreadPool(numberOfThreads: parameters.threads)
         self.threadPool.start()
-        self.decoy = (try? Self.hashBlocking(Secrets.token(prefix: ""), parameters: parameters)) ?? ""
     }
 
     /// How many Argon2 computations this hasher has run (hash or verify); lets tests prove throttling skips it.
@@ -44,7 +44,15 @@ package final class PasswordHasher: Sendable {
 
     /// Spends the same effort as checking a real password, for an unknown username.
     package func verifyDecoy(_ password: String) async throws {
-        _ = try await verify(password, against: decoy)
+        if let decoy = decoy.withLock({ $0 }) {
+            _ = try await verify(password, against: decoy)
+            return
+        }
+        // The first time, making the decoy costs what a verification costs.
+        hashes.add(1, ordering: .relaxed)
+        let parameters = self.parameters
+        let made = try await threadPool.runIfActive { try Self.hashBlocking(Secrets.token(prefix: ""), parameters: parameters) }
+        decoy.withLock { $0 = $0 ?? made }
     }
 
     package func shutdown() async {

@@ -136,6 +136,13 @@ package struct DatabaseConfig: Sendable {
     package var password: String?
     package var database: String
     package var poolSize: Int = 20
+    /// A Unix-socket directory (libpq's `?host=/dir`): cheaper than TCP when Postgres runs on the same machine.
+    package var socketDirectory: String?
+
+    /// `<dir>/.s.PGSQL.<port>` when a socket directory is set.
+    package var socketPath: String? {
+        socketDirectory.map { "\($0)/.s.PGSQL.\(port)" }
+    }
 
     package init(host: String, port: Int, username: String, password: String?, database: String) {
         self.host = host
@@ -145,7 +152,7 @@ package struct DatabaseConfig: Sendable {
         self.database = database
     }
 
-    /// `postgres://user:password@host:port/database`
+    /// `postgres://user:password@host:port/database[?host=/socket/dir]`
     package init(url: String) throws {
         guard let components = URLComponents(string: url),
               components.scheme == "postgres" || components.scheme == "postgresql",
@@ -158,6 +165,10 @@ package struct DatabaseConfig: Sendable {
             host: host, port: components.port ?? 5432, username: user,
             password: components.password, database: database
         )
+        if let directory = components.queryItems?.first(where: { $0.name == "host" })?.value {
+            guard directory.hasPrefix("/") else { throw ConfigProblem("?host= must be an absolute socket directory") }
+            socketDirectory = directory
+        }
     }
 }
 

@@ -13,10 +13,16 @@ package struct Database: Sendable {
     }
 
     package init(config: DatabaseConfig, logger: Logger) {
-        var configuration = PostgresClient.Configuration(
-            host: config.host, port: config.port, username: config.username,
-            password: config.password, database: config.database, tls: .disable
-        )
+        var configuration = if let socketPath = config.socketPath {
+            PostgresClient.Configuration(
+                unixSocketPath: socketPath, username: config.username, password: config.password, database: config.database
+            )
+        } else {
+            PostgresClient.Configuration(
+                host: config.host, port: config.port, username: config.username,
+                password: config.password, database: config.database, tls: .disable
+            )
+        }
         configuration.options.maximumConnections = config.poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
@@ -39,16 +45,11 @@ package struct Database: Sendable {
     /// Switches the current transaction to the tenant's role, schema and operator visibility.
     /// One round trip: every setting is bound, none is spliced into SQL.
     package func enterTenant(_ scope: TenantScope, on connection: PostgresConnection) async throws {
-        let schema = TenantNaming.schema(scope.tenantID)
-        let role = TenantNaming.role(scope.tenantID)
-        try await connection.query(
-            """
-            SELECT set_config('search_path', \(schema), true), set_config('role', \(role), true), \
-            set_config('uplink.tenant_id', \(String(scope.tenantID)), true), \
-            set_config('uplink.operator_ids', \(scope.operatorSetting), true)
-            """,
-            logger: logger
+        let statement = ScopeStatements.EnterTenant(
+            schema: TenantNaming.schema(scope.tenantID), role: TenantNaming.role(scope.tenantID),
+            tenantID: String(scope.tenantID), operators: scope.operatorSetting
         )
+        for try await _ in try await connection.execute(statement, logger: logger) {}
     }
 
     /// Switches the current transaction back to the application role (for the platform tables),
@@ -89,10 +90,10 @@ package struct Database: Sendable {
             attempt += 1
             do {
                 return try await client.withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
+                    _ = try await connection.execute(ScopeStatements.Begin(), logger: logger)
                     do {
                         let result = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
+                        _ = try await connection.execute(ScopeStatements.Commit(), logger: logger)
                         return result
                     } catch {
                         // Best effort: if the connection is gone the pool discards it anyway.

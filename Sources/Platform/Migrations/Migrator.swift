@@ -137,6 +137,7 @@ package struct Migrator: Sendable {
             func startNext() {
                 guard let id = pending.popFirst() else { return }
                 group.addTask {
+                    try await ensureTenantRole(id)
                     let applied = try await database.withPlatformTransaction { connection in
                         try await prepareTenant(id, on: connection)
                     }
@@ -155,26 +156,37 @@ package struct Migrator: Sendable {
         return report
     }
 
-    /// Creates (if missing) the tenant's role and schema, applies pending tenant migrations and grants the role
-    /// exactly its schema. Runs inside the caller's transaction, so creating a tenant is all or nothing.
+    /// Creates the tenant's role if missing, in its own committed statement, never inside a transaction that
+    /// may roll back: roles are cluster-wide, and other databases of the cluster (the test suite's copies) may
+    /// already rely on a role of the same name. A role without a schema grants nothing.
+    package func ensureTenantRole(_ tenantID: Int64) async throws {
+        let role = TenantNaming.role(tenantID)
+        let group = TenantNaming.tenantsGroupRole
+        try await database.withPlatformConnection { connection in
+            try await connection.query(
+                """
+                DO $role$ BEGIN
+                    BEGIN CREATE ROLE \(unescaped: role) NOLOGIN;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                    BEGIN GRANT \(unescaped: group) TO \(unescaped: role);
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                    BEGIN GRANT \(unescaped: role) TO CURRENT_USER;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                END $role$
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Creates (if missing) the tenant's schema, applies pending tenant migrations and grants the tenant's role
+    /// (made before by `ensureTenantRole`) exactly its schema. Runs inside the caller's transaction, so creating
+    /// a tenant's data is all or nothing.
     @discardableResult
     package func prepareTenant(_ tenantID: Int64, on connection: PostgresConnection) async throws -> [String] {
         let schema = TenantNaming.schema(tenantID)
         let role = TenantNaming.role(tenantID)
-        let group = TenantNaming.tenantsGroupRole
         try await connection.query("SELECT pg_advisory_xact_lock(2, \(Int32(truncatingIfNeeded: tenantID)))", logger: logger)
-        // Roles are cluster-wide; another database of the same cluster may have made this one already.
-        try await connection.query(
-            """
-            DO $role$ BEGIN
-                CREATE ROLE \(unescaped: role) NOLOGIN;
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-            END $role$
-            """,
-            logger: logger
-        )
-        try await connection.query("GRANT \(unescaped: group) TO \(unescaped: role)", logger: logger)
-        try await connection.query("GRANT \(unescaped: role) TO CURRENT_USER", logger: logger)
         try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
         try await connection.query("REVOKE ALL ON SCHEMA \(unescaped: schema) FROM PUBLIC", logger: logger)
         try await connection.query("GRANT USAGE ON SCHEMA \(unescaped: schema) TO \(unescaped: role)", logger: logger)

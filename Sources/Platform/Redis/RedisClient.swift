@@ -1,29 +1,27 @@
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// A small pool of hiredis connections. Blocking calls run only on a dedicated `NIOThreadPool` sized to the
-/// pool, so they never block an event loop or the cooperative thread pool.
+/// Redis over a few NIO connections. Commands are encoded in Swift and replies parsed by hiredis' reader
+/// on the connection's event loop: nothing blocks, and many requests share one connection (pipelined,
+/// answered in order). Connections open on first use and reopen after a failure.
 package final class RedisClient: Sendable, Service {
     package let config: RedisConfig
-    private let threadPool: NIOThreadPool
-    private let state: Mutex<PoolState>
     private let logger: Logger
+    private let group: any EventLoopGroup
+    private let slots: Mutex<[Slot]>
+    private let slotCount: Int
+    private let next = Atomic<Int>(0)
+    private let isShutdown = Atomic<Bool>(false)
 
-    private struct PoolState: ~Copyable {
-        var idle: [RedisConnection] = []
-        var open = 0
-        var waiters: [CheckedContinuation<RedisConnection?, Never>] = []
-        var isShutdown = false
-    }
-
-    package init(config: RedisConfig, logger: Logger) {
+    package init(config: RedisConfig, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.config = config
-        self.threadPool = NIOThreadPool(numberOfThreads: config.poolSize)
-        self.threadPool.start()
-        self.state = Mutex(PoolState())
         self.logger = logger
+        self.group = group
+        self.slotCount = max(1, config.poolSize)
+        self.slots = Mutex(Array(repeating: .empty, count: max(1, config.poolSize)))
     }
 
     /// Prefixes a key with the configured namespace.
@@ -45,126 +43,102 @@ package final class RedisClient: Sendable, Service {
     /// Runs the commands in one round trip; replies come back in order, error replies as `.error` values.
     package func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        let connection = try await checkOut()
-        do {
-            let replies = try await threadPool.runIfActive { try connection.pipeline(commands) }
-            checkIn(connection)
-            return replies
-        } catch {
-            discard()
-            throw error
+        let channel = try await connection()
+        let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
+        let timeout = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(config.timeoutMilliseconds))) {
+            // A reply that never comes leaves the stream unusable: closing fails every waiter.
+            channel.close(promise: nil)
         }
+        channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: nil)
+        defer { timeout.cancel() }
+        return try await promise.futureResult.get()
     }
 
-    /// Service: keeps the pool alive until shutdown, then closes connections and stops the threads.
+    /// Service: keeps the connections until shutdown, then closes them.
     package func run() async throws {
         try? await gracefulShutdown()
         await shutdown()
     }
 
     package func shutdown() async {
-        let waiters = state.withLock { state -> [CheckedContinuation<RedisConnection?, Never>] in
-            state.isShutdown = true
-            state.idle.removeAll()
-            let waiters = state.waiters
-            state.waiters.removeAll()
-            return waiters
+        isShutdown.store(true, ordering: .relaxed)
+        let previous = slots.withLock { states -> [Slot] in
+            defer { states = Array(repeating: .empty, count: states.count) }
+            return states
         }
-        waiters.forEach { $0.resume(returning: nil) }
-        try? await threadPool.shutdownGracefully()
-    }
-
-    private enum CheckOut {
-        case use(RedisConnection)
-        case create
-        case wait
-        case closed
-    }
-
-    private func checkOut() async throws -> RedisConnection {
-        let decision = state.withLock { state -> CheckOut in
-            if state.isShutdown { return .closed }
-            if let connection = state.idle.popLast() { return .use(connection) }
-            if state.open < config.poolSize {
-                state.open += 1
-                return .create
+        for slot in previous {
+            switch slot {
+            case .empty: break
+            case .connecting(let future): if let channel = try? await future.get() { try? await channel.close() }
+            case .connected(let channel): try? await channel.close()
             }
-            return .wait
-        }
-        switch decision {
-        case .use(let connection):
-            return connection
-        case .closed:
-            throw RedisError.unavailable("client shut down")
-        case .create:
-            return try await connect()
-        case .wait:
-            let handedOver = await withCheckedContinuation { continuation in
-                let immediate = state.withLock { state -> CheckOut? in
-                    if state.isShutdown { return .closed }
-                    if let connection = state.idle.popLast() { return .use(connection) }
-                    if state.open < config.poolSize {
-                        state.open += 1
-                        return .create
-                    }
-                    state.waiters.append(continuation)
-                    return nil
-                }
-                switch immediate {
-                case .use(let connection): continuation.resume(returning: connection)
-                case .create, .wait: continuation.resume(returning: nil)
-                case .closed: continuation.resume(returning: nil)
-                case .none: break
-                }
-            }
-            if let handedOver { return handedOver }
-            // Woken without a connection: a slot was freed for us (or the pool is shutting down).
-            let isShutdown = state.withLock { $0.isShutdown }
-            if isShutdown { throw RedisError.unavailable("client shut down") }
-            return try await connect()
         }
     }
 
-    /// Opens a connection for a slot already counted in `open`; gives the slot back on failure.
-    private func connect() async throws -> RedisConnection {
+    private enum Slot {
+        case empty
+        case connecting(EventLoopFuture<any Channel>)
+        case connected(any Channel)
+    }
+
+    /// A connected channel from the next slot, (re)connecting it when needed.
+    private func connection() async throws -> any Channel {
+        guard !isShutdown.load(ordering: .relaxed) else { throw RedisError.unavailable("client shut down") }
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue % slotCount
+        let future = slots.withLock { states -> EventLoopFuture<any Channel> in
+            switch states[index] {
+            case .connected(let channel) where channel.isActive:
+                return channel.eventLoop.makeSucceededFuture(channel)
+            case .connecting(let future):
+                return future
+            case .connected, .empty:
+                let made = connect()
+                states[index] = .connecting(made)
+                return made
+            }
+        }
         do {
-            let config = self.config
-            return try await threadPool.runIfActive { try RedisConnection(config: config) }
+            let channel = try await future.get()
+            slots.withLock { states in
+                if case .connecting(let pending) = states[index], pending === future { states[index] = .connected(channel) }
+            }
+            return channel
         } catch {
-            discard()
+            // Forget the failed attempt so the next call tries again.
+            slots.withLock { states in
+                if case .connecting(let pending) = states[index], pending === future { states[index] = .empty }
+            }
             logger.warning("redis connect failed", metadata: ["error": "\(error)"])
             throw error as? RedisError ?? RedisError.unavailable("\(error)")
         }
     }
 
-    private func checkIn(_ connection: RedisConnection) {
-        let waiter = state.withLock { state -> CheckedContinuation<RedisConnection?, Never>? in
-            if connection.isBroken || state.isShutdown {
-                state.open -= 1
-                if !state.waiters.isEmpty, !state.isShutdown {
-                    state.open += 1
-                    return state.waiters.removeFirst()
+    private func connect() -> EventLoopFuture<any Channel> {
+        let config = self.config
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(Int64(config.timeoutMilliseconds)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler())
                 }
-                return nil
             }
-            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
-            state.idle.append(connection)
-            return nil
-        }
-        guard let waiter else { return }
-        waiter.resume(returning: connection.isBroken ? nil : connection)
-    }
-
-    /// Drops a connection that failed; a waiter, if any, gets its slot to open a fresh one.
-    private func discard() {
-        let waiter = state.withLock { state -> CheckedContinuation<RedisConnection?, Never>? in
-            state.open -= 1
-            if !state.waiters.isEmpty, !state.isShutdown {
-                state.open += 1
-                return state.waiters.removeFirst()
+        return bootstrap.connect(host: config.host, port: config.port).flatMap { channel in
+            var setup: [[String]] = []
+            if let password = config.password { setup.append(["AUTH", password]) }
+            if config.database != 0 { setup.append(["SELECT", String(config.database)]) }
+            guard !setup.isEmpty else { return channel.eventLoop.makeSucceededFuture(channel) }
+            let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
+            channel.writeAndFlush(RedisRequest(commands: setup, promise: promise), promise: nil)
+            return promise.futureResult.flatMapThrowing { replies in
+                if let failure = replies.first(where: { if case .error = $0 { true } else { false } }), case .error(let message) = failure {
+                    channel.close(promise: nil)
+                    throw RedisError.unavailable(message)
+                }
+                return channel
             }
-            return nil
+        }.flatMapErrorThrowing { error in
+            throw error as? RedisError ?? RedisError.unavailable("\(error)")
         }
-        waiter?.resume(returning: nil)
     }
 }

@@ -31,13 +31,28 @@ package struct TenantDirectory: Sendable {
         self.migrator = migrator
     }
 
-    /// Inserts the tenant row and prepares its schema and role; the caller's transaction makes it all or nothing.
-    /// Returns the tenant and the id of its owner operator.
-    package func create(slug: String, name: String, kind: Tenant.Kind, on connection: PostgresConnection) async throws -> (Tenant, ownerOperatorID: Int64) {
+    /// Takes the next tenant id and makes its role, before the transaction that creates the tenant (see
+    /// `Migrator.ensureTenantRole`). An id whose creation then fails is skipped, like any sequence value.
+    package func reserveTenantID() async throws -> Int64 {
+        let id = try await migrator.database.withPlatformConnection { connection in
+            var id: Int64?
+            for try await value in try await connection.query("SELECT nextval('platform.tenants_id_seq')", logger: logger).decode(Int64.self) {
+                id = value
+            }
+            guard let id else { throw PlatformError.internalError("no tenant id") }
+            return id
+        }
+        try await migrator.ensureTenantRole(id)
+        return id
+    }
+
+    /// Inserts the tenant row (with an id from `reserveTenantID`) and prepares its schema; the caller's
+    /// transaction makes it all or nothing. Returns the tenant and the id of its owner operator.
+    package func create(id: Int64, slug: String, name: String, kind: Tenant.Kind, on connection: PostgresConnection) async throws -> (Tenant, ownerOperatorID: Int64) {
         let rows = try await connection.query(
             """
             INSERT INTO platform.tenants (id, slug, name, kind, schema_name)
-            SELECT id, \(slug), \(name), \(kind.rawValue), 't_' || id FROM (SELECT nextval('platform.tenants_id_seq') AS id) AS next
+            VALUES (\(id), \(slug), \(name), \(kind.rawValue), \(TenantNaming.schema(id)))
             RETURNING id, slug, name, kind, status, created_at
             """,
             logger: logger

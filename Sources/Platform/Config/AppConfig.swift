@@ -36,7 +36,7 @@ package struct AppConfig: Sendable {
         let poolSize = reader.int("UPLINK_DATABASE_POOL_SIZE", default: 20, range: 1...500)
         let redisURL = reader.string("UPLINK_REDIS_URL", default: "redis://127.0.0.1:56379")
         let redis = reader.parse("UPLINK_REDIS_URL", redisURL) { try RedisConfig(url: $0) }
-        let redisPool = reader.int("UPLINK_REDIS_POOL_SIZE", default: 8, range: 1...256)
+        let redisPool = reader.int("UPLINK_REDIS_POOL_SIZE", default: 4, range: 1...256)
         let redisPrefix = reader.string("UPLINK_REDIS_PREFIX", default: "")
         let host = reader.string("UPLINK_HTTP_HOST", default: "127.0.0.1")
         let port = reader.int("UPLINK_HTTP_PORT", default: 8080, range: 1...65535)
@@ -177,7 +177,7 @@ package struct RedisConfig: Sendable {
     package var port: Int
     package var password: String?
     package var database: Int
-    package var poolSize: Int = 8
+    package var poolSize: Int = 4
     /// Prefixed to every key, so several deployments (or test runs) can share one Redis.
     package var keyPrefix: String = ""
     package var timeoutMilliseconds: Int = 2000

@@ -23,10 +23,7 @@ extension AuthService {
     /// sub-reseller gets only itself whatever the SQL says.
     package func listOperators(for principal: Principal, page: PageRequest) async throws -> Page<Operator> {
         try await database.withTenantTransaction(principal.tenantScope) { connection in
-            var total = 0
-            for try await count in try await connection.query("SELECT count(*) FROM operators", logger: logger).decode(Int.self) {
-                total = count
-            }
+            let total = try await connection.scalar("SELECT count(*) FROM operators", as: Int.self, logger: logger) ?? 0
             let rows = try await connection.query(
                 """
                 SELECT o.id, o.parent_id, o.name, o.kind, o.status, o.created_at, l.username
@@ -62,9 +59,8 @@ extension AuthService {
         let passwordHash = try await hasher.hash(login.password)
         return try await database.withPlatformTransaction { connection in
             guard try await users.isUsernameFree(login.username, on: connection) else { throw AuthError.usernameTaken }
-            var operatorID: Int64 = 0
-            for try await id in try await connection.query("SELECT nextval('platform.operator_ids')", logger: logger).decode(Int64.self) {
-                operatorID = id
+            guard let operatorID = try await connection.scalar("SELECT nextval('platform.operator_ids')", as: Int64.self, logger: logger) else {
+                throw PlatformError.internalError("no operator id")
             }
             let userID = try await users.insert(
                 username: login.username, email: login.email, passwordHash: passwordHash, role: .subReseller,

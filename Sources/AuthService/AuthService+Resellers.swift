@@ -109,11 +109,7 @@ extension AuthService {
         let passwordHash = try await hasher.hash(login.password)
         return try await database.withPlatformTransaction { connection in
             guard try await users.isUsernameFree(login.username, on: connection) else { throw AuthError.usernameTaken }
-            var adminTenantID: Int64?
-            for try await id in try await connection.query("SELECT id FROM platform.tenants WHERE kind = 'admin'", logger: logger).decode(Int64.self) {
-                adminTenantID = id
-            }
-            guard let adminTenantID else { throw PlatformError.internalError("no admin tenant: run migrations first") }
+            let adminTenantID = try await tenants.adminTenantID(on: connection)
             let operatorID = try await tenants.ownerOperatorID(of: adminTenantID, on: connection)
             let id = try await users.insert(
                 username: login.username, email: login.email, passwordHash: passwordHash, role: .admin,
@@ -126,10 +122,7 @@ extension AuthService {
     /// The principal the CLI acts as: the platform admin, without a session.
     package func systemAdminPrincipal() async throws -> Principal {
         try await database.withPlatformConnection { connection in
-            var adminTenantID: Int64 = 1
-            for try await id in try await connection.query("SELECT id FROM platform.tenants WHERE kind = 'admin'", logger: logger).decode(Int64.self) {
-                adminTenantID = id
-            }
+            let adminTenantID = try await tenants.adminTenantID(on: connection)
             let operatorID = try await tenants.ownerOperatorID(of: adminTenantID, on: connection)
             return Principal(
                 userID: 0, username: "system", role: .admin, tenantID: adminTenantID, operatorID: operatorID,

@@ -59,12 +59,10 @@ import Testing
             let report = try await migrator.migrateAll()
             #expect(report.appliedCount == 3)
             let count = try await test.app.database.withPlatformConnection { connection in
-                var count = 0
-                for try await value in try await connection.query(
+                try await connection.scalar(
                     "SELECT count(*) FROM information_schema.tables WHERE table_name = 'probe' AND table_schema ~ '^t_'",
-                    logger: test.app.logger
-                ).decode(Int.self) { count = value }
-                return count
+                    as: Int.self, logger: test.app.logger
+                )
             }
             #expect(count == 3)
         }

@@ -46,10 +46,7 @@ import Testing
                 for try await id in try await connection.query("SELECT id FROM operators ORDER BY id", logger: test.app.logger).decode(Int64.self) {
                     ids.append(id)
                 }
-                var sibling = 0
-                for try await count in try await connection.query("SELECT count(*) FROM operators WHERE id = \(fixtures.subA2.id)", logger: test.app.logger).decode(Int.self) {
-                    sibling = count
-                }
+                let sibling = try await connection.scalar("SELECT count(*) FROM operators WHERE id = \(fixtures.subA2.id)", as: Int.self, logger: test.app.logger)
                 let update = try await connection.query("UPDATE operators SET name = 'taken over' WHERE id = \(fixtures.subA2.id) RETURNING id", logger: test.app.logger)
                 var updated = 0
                 for try await _ in update { updated += 1 }
@@ -74,11 +71,7 @@ import Testing
         try await TestApp.with { test in
             let fixtures = try await Fixtures.make(test)
             let count = try await test.app.database.withTenantTransaction(TenantScope(tenantID: fixtures.resellerA.id, operators: .only([]))) { connection in
-                var count = -1
-                for try await value in try await connection.query("SELECT count(*) FROM operators", logger: test.app.logger).decode(Int.self) {
-                    count = value
-                }
-                return count
+                try await connection.scalar("SELECT count(*) FROM operators", as: Int.self, logger: test.app.logger)
             }
             #expect(count == 0)
         }
@@ -102,10 +95,8 @@ import Testing
                 try await auth.createReseller(by: system, name: "Second", slug: "second", owner: NewLogin(username: "TAKEN", password: Fixtures.password, email: nil))
             }
             let (tenants, schemas) = try await test.app.database.withPlatformConnection { connection in
-                var tenants = 0
-                for try await count in try await connection.query("SELECT count(*) FROM platform.tenants WHERE slug = 'second'", logger: test.app.logger).decode(Int.self) { tenants = count }
-                var schemas = 0
-                for try await count in try await connection.query("SELECT count(*) FROM pg_namespace WHERE nspname ~ '^t_[0-9]+$'", logger: test.app.logger).decode(Int.self) { schemas = count }
+                let tenants = try await connection.scalar("SELECT count(*) FROM platform.tenants WHERE slug = 'second'", as: Int.self, logger: test.app.logger)
+                let schemas = try await connection.scalar("SELECT count(*) FROM pg_namespace WHERE nspname ~ '^t_[0-9]+$'", as: Int.self, logger: test.app.logger)
                 return (tenants, schemas)
             }
             #expect(tenants == 0)

@@ -22,9 +22,7 @@ import Testing
         try await test.app.database.withPlatformConnection { connection in
             var result: [Int] = []
             for table in ["platform.tenants", "platform.users", "platform.api_tokens", "pg_namespace"] {
-                for try await count in try await connection.query("SELECT count(*) FROM \(unescaped: table)", logger: test.app.logger).decode(Int.self) {
-                    result.append(count)
-                }
+                result.append(try await connection.scalar("SELECT count(*) FROM \(unescaped: table)", as: Int.self, logger: test.app.logger) ?? -1)
             }
             return result
         }
@@ -91,11 +89,7 @@ import Testing
             }
             // Every schema is still there.
             let platformTables = try await test.app.database.withPlatformConnection { connection in
-                var count = 0
-                for try await value in try await connection.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'platform'", logger: test.app.logger).decode(Int.self) {
-                    count = value
-                }
-                return count
+                try await connection.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'platform'", as: Int.self, logger: test.app.logger) ?? 0
             }
             #expect(platformTables >= 5)
         }

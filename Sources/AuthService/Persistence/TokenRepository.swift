@@ -55,10 +55,9 @@ package struct TokenRepository: Sendable {
     }
 
     package func list(userID: Int64, page: PageRequest, on connection: PostgresConnection) async throws -> Page<APIToken> {
-        var total = 0
-        for try await count in try await connection.query(
-            "SELECT count(*) FROM platform.api_tokens WHERE user_id = \(userID)", logger: logger
-        ).decode(Int.self) { total = count }
+        let total = try await connection.scalar(
+            "SELECT count(*) FROM platform.api_tokens WHERE user_id = \(userID)", as: Int.self, logger: logger
+        ) ?? 0
         let rows = try await connection.query(
             """
             SELECT id, name, display_prefix, scopes, expires_at, revoked_at, last_used_at, created_at

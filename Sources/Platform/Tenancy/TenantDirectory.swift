@@ -35,11 +35,9 @@ package struct TenantDirectory: Sendable {
     /// `Migrator.ensureTenantRole`). An id whose creation then fails is skipped, like any sequence value.
     package func reserveTenantID() async throws -> Int64 {
         let id = try await migrator.database.withPlatformConnection { connection in
-            var id: Int64?
-            for try await value in try await connection.query("SELECT nextval('platform.tenants_id_seq')", logger: logger).decode(Int64.self) {
-                id = value
+            guard let id = try await connection.scalar("SELECT nextval('platform.tenants_id_seq')", as: Int64.self, logger: logger) else {
+                throw PlatformError.internalError("no tenant id")
             }
-            guard let id else { throw PlatformError.internalError("no tenant id") }
             return id
         }
         try await migrator.ensureTenantRole(id)
@@ -66,12 +64,18 @@ package struct TenantDirectory: Sendable {
     /// The owner operator of a tenant, read as the application role (it owns the table).
     package func ownerOperatorID(of tenantID: Int64, on connection: PostgresConnection) async throws -> Int64 {
         let schema = TenantNaming.schema(tenantID)
-        let rows = try await connection.query(
-            "SELECT id FROM \(unescaped: schema).operators WHERE kind = 'owner'",
-            logger: logger
-        )
-        for try await id in rows.decode(Int64.self) { return id }
-        throw PlatformError.internalError("tenant has no owner operator")
+        guard let id = try await connection.scalar(
+            "SELECT id FROM \(unescaped: schema).operators WHERE kind = 'owner'", as: Int64.self, logger: logger
+        ) else { throw PlatformError.internalError("tenant has no owner operator") }
+        return id
+    }
+
+    /// The ISP's own tenant, made by the first platform migration.
+    package func adminTenantID(on connection: PostgresConnection) async throws -> Int64 {
+        guard let id = try await connection.scalar("SELECT id FROM platform.tenants WHERE kind = 'admin'", as: Int64.self, logger: logger) else {
+            throw PlatformError.internalError("no admin tenant: run migrations first")
+        }
+        return id
     }
 
     package func tenant(id: Int64, on connection: PostgresConnection) async throws -> Tenant? {
@@ -91,9 +95,9 @@ package struct TenantDirectory: Sendable {
     }
 
     package func list(kind: Tenant.Kind, page: PageRequest, on connection: PostgresConnection) async throws -> Page<Tenant> {
-        let total = try await connection.query(
-            "SELECT count(*) FROM platform.tenants WHERE kind = \(kind.rawValue)", logger: logger
-        ).decode(Int.self).first(where: { _ in true }) ?? 0
+        let total = try await connection.scalar(
+            "SELECT count(*) FROM platform.tenants WHERE kind = \(kind.rawValue)", as: Int.self, logger: logger
+        ) ?? 0
         let rows = try await connection.query(
             """
             SELECT id, slug, name, kind, status, created_at FROM platform.tenants

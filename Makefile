@@ -6,6 +6,7 @@
 #   make test        full test suite against throwaway services (what CI runs)
 #   make build       build the server (CONFIG=debug|release)
 #   make bench       run the benchmarks (bench/run.sh)
+#   make fuzz        fuzz the API from its OpenAPI document; fails on any 5xx
 #   make clean-data  stop services and delete .data (database, redis)
 
 SHELL := bash
@@ -29,7 +30,7 @@ APP_ENV := \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
-.PHONY: deps deps-bench build run stop status test bench clean-data
+.PHONY: deps deps-bench build run stop status test bench fuzz clean-data
 
 deps:
 	bash infra/install-deps.sh
@@ -59,6 +60,9 @@ test: deps
 
 bench: deps-bench
 	bash bench/run.sh
+
+fuzz: deps
+	bash infra/fuzz.sh
 
 clean-data: stop
 	rm -rf '$(DATA_DIR)'

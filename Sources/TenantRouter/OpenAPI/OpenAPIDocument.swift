@@ -3,6 +3,11 @@ import Foundation
 /// The OpenAPI 3.1 description of every implemented route, served at `/api/v1/openapi.json`.
 /// A test compares it with the router both ways: no route undocumented, no documented route missing.
 package enum OpenAPIDocument {
+    static let username = Schema.text(minLength: 3, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$")
+    static let password = Schema.text(minLength: 8, maxLength: 128)
+    static let name = Schema.text(minLength: 1, maxLength: 200)
+    static let email = Schema.text(minLength: 3, maxLength: 254, pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")
+
     package static let operations: [APIOperation] = [
         .init("GET", "/healthz", "Liveness: the process answers", tag: "system", auth: false, response: .object(["status": .string])),
         .init("GET", "/readyz", "Readiness: Postgres and Redis answer (503 otherwise)", tag: "system", auth: false,
@@ -21,25 +26,25 @@ package enum OpenAPIDocument {
 
         .init("GET", "/api/v1/tokens", "The caller's API tokens (never their secrets)", tag: "tokens", paged: true, response: .page("APIToken")),
         .init("POST", "/api/v1/tokens", "Create a scoped API token; the secret is shown once", tag: "tokens", scope: "tokens:write",
-              request: .object(["name": .string, "scopes": .array(.ref("Scope")), "expires_in_days": .integer], required: ["name", "scopes"]),
+              request: .object(["name": .text(minLength: 1, maxLength: 100), "scopes": .array(.ref("Scope")), "expires_in_days": .integer], required: ["name", "scopes"]),
               status: 201, response: .ref("CreatedToken"), errors: [400, 401, 403]),
         .init("DELETE", "/api/v1/tokens/{id}", "Revoke one of the caller's tokens", tag: "tokens", scope: "tokens:write", status: 204, response: nil, errors: [401, 403, 404]),
 
         .init("GET", "/api/v1/resellers", "Reseller tenants (admin)", tag: "resellers", paged: true, response: .page("Tenant")),
         .init("POST", "/api/v1/resellers", "Create a reseller tenant with its schema and owner login (admin)", tag: "resellers",
               request: .object([
-                  "name": .string, "slug": .string,
-                  "owner": .object(["username": .string, "password": .string, "email": .string], required: ["username", "password"]),
+                  "name": name, "slug": .text(minLength: 2, maxLength: 40, pattern: "^[a-z0-9][a-z0-9-]{1,39}$"),
+                  "owner": .object(["username": username, "password": password, "email": email], required: ["username", "password"]),
               ], required: ["name", "slug", "owner"]),
               status: 201, response: .ref("CreatedReseller"), errors: [400, 401, 403, 409]),
         .init("GET", "/api/v1/resellers/{id}", "One reseller tenant (admin)", tag: "resellers", response: .ref("Tenant"), errors: [401, 403, 404]),
         .init("PATCH", "/api/v1/resellers/{id}", "Rename, suspend or reactivate a reseller (admin); suspension ends its sessions and tokens", tag: "resellers",
-              request: .object(["name": .string, "status": .enumeration(["active", "suspended"])]),
+              request: .object(["name": name, "status": .enumeration(["active", "suspended"])]),
               response: .ref("Tenant"), errors: [400, 401, 403, 404]),
 
         .init("GET", "/api/v1/operators", "Operators visible to the caller (a sub-reseller sees itself only)", tag: "operators", paged: true, response: .page("Operator")),
         .init("POST", "/api/v1/operators", "Create a sub-reseller and its login", tag: "operators", scope: "operators:write",
-              request: .object(["name": .string, "username": .string, "password": .string, "email": .string], required: ["name", "username", "password"]),
+              request: .object(["name": name, "username": username, "password": password, "email": email], required: ["name", "username", "password"]),
               status: 201, response: .ref("Operator"), errors: [400, 401, 403, 409]),
         .init("GET", "/api/v1/operators/{id}", "One operator (404 when not visible to the caller)", tag: "operators", response: .ref("Operator"), errors: [401, 404]),
     ]
@@ -152,6 +157,8 @@ package struct APIOperation: Sendable {
 
 indirect enum Schema: Sendable {
     case string, integer, boolean, dateTime
+    /// A string with the limits the API enforces.
+    case text(minLength: Int, maxLength: Int, pattern: String? = nil)
     case enumeration([String])
     case array(Schema)
     case map(Schema)
@@ -162,6 +169,9 @@ indirect enum Schema: Sendable {
     var rendered: [String: Any] {
         switch self {
         case .string: ["type": "string"]
+        case .text(let minLength, let maxLength, let pattern):
+            pattern.map { ["type": "string", "minLength": minLength, "maxLength": maxLength, "pattern": $0] }
+                ?? ["type": "string", "minLength": minLength, "maxLength": maxLength]
         case .integer: ["type": "integer", "format": "int64"]
         case .boolean: ["type": "boolean"]
         case .dateTime: ["type": ["string", "null"], "format": "date-time"]

@@ -50,9 +50,10 @@ struct Serve: AsyncParsableCommand {
     var roles: String = "api"
 
     func run() async throws {
-        let known: Set<String> = ["api", "worker", "scheduler"]
+        // The worker and scheduler roles arrive with provisioning and billing.
+        let known: Set<String> = ["api"]
         let wanted = Set(roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        guard wanted.isSubset(of: known) else { throw ValidationError("unknown role in --roles; known: api, worker, scheduler") }
+        guard !wanted.isEmpty, wanted.isSubset(of: known) else { throw ValidationError("--roles: the only role so far is api") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let config = try AppConfig.load()

@@ -17,12 +17,13 @@ import Testing
             "UPLINK_REDIS_URL": "redis://host:6379/99",
             "UPLINK_HTTP_PORT": "99999",
             "UPLINK_LOG_LEVEL": "loud",
+            "UPLINK_EVENT_LOOPS": "0",
         ]
         do {
             _ = try AppConfig.load(from: environment)
             Issue.record("expected a configuration error")
         } catch let error as ConfigError {
-            #expect(error.problems.count == 4)
+            #expect(error.problems.count == 5)
             #expect(error.problems.contains { $0.hasPrefix("UPLINK_HTTP_PORT") })
             #expect(error.problems.contains { $0.hasPrefix("UPLINK_DATABASE_URL") })
         } catch {

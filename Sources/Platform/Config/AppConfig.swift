@@ -59,6 +59,8 @@ package struct AppConfig: Sendable {
             return format
         }
         let migrations = reader.string("UPLINK_MIGRATIONS_DIR", default: Self.defaultMigrationsDirectory())
+        // Applied by the executable before anything else starts; checked here so a bad value is reported.
+        _ = reader.int("UPLINK_EVENT_LOOPS", default: 1, range: 1...256)
 
         guard reader.problems.isEmpty, var database, var redis, let level, let format else {
             throw ConfigError(problems: reader.problems)

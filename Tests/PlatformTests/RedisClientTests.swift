@@ -62,3 +62,23 @@ import Testing
         await redis.shutdown()
     }
 }
+
+@Suite struct RedisReconnectTests {
+    @Test func aKilledConnectionIsReplacedOnTheNextCall() async throws {
+        var config = try TestDatabases.baseConfig().redis
+        config.keyPrefix = "test:reconnect:\(UUID().uuidString):"
+        config.poolSize = 1
+        config.timeoutMilliseconds = 1000
+        let redis = RedisClient(config: config, logger: Logger(label: "test"))
+        // One connection in the pool: this is its id. Killing it from itself, the reply may never come.
+        let id = try #require(try await redis.send("CLIENT", "ID").integer)
+        _ = try? await redis.send("CLIENT", "KILL", "ID", String(id))
+        var recovered = false
+        for _ in 0..<20 where !recovered {
+            recovered = (try? await redis.send("PING")) == .status("PONG")
+            if !recovered { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(recovered)
+        await redis.shutdown()
+    }
+}

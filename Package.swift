@@ -56,7 +56,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CustomerService", dependencies: ["Platform"], swiftSettings: swiftSettings),
+        .target(
+            name: "CustomerService",
+            dependencies: [
+                "Platform",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "BillingService", dependencies: ["Platform"], swiftSettings: swiftSettings),
         .target(name: "ProvisioningService", dependencies: ["Platform"], swiftSettings: swiftSettings),
         .target(

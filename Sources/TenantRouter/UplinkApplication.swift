@@ -1,4 +1,5 @@
 import AuthService
+import CustomerService
 import Foundation
 import Hummingbird
 import Logging
@@ -14,6 +15,7 @@ package struct UplinkApplication: Sendable {
     package let redis: RedisClient
     package let hasher: PasswordHasher
     package let auth: AuthService
+    package let customers: CustomerService
     package let migrator: Migrator
     package let metrics: PrometheusCollectorRegistry
     package let logger: Logger
@@ -34,6 +36,7 @@ package struct UplinkApplication: Sendable {
             database: database, redis: redis, hasher: hasher, config: config.auth,
             tenants: TenantDirectory(migrator: migrator), clock: clock, logger: logger
         )
+        self.customers = CustomerService(database: database, logger: logger)
     }
 
     /// Every route of every service, behind request logging, error mapping, metrics and authentication.
@@ -52,6 +55,7 @@ package struct UplinkApplication: Sendable {
         }
         let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(auth: auth))
         AuthRoutes(auth: auth).register(on: api)
+        CustomerRoutes(customers: customers).register(on: api)
         return router
     }
 

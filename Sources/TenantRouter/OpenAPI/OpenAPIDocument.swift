@@ -47,6 +47,18 @@ package enum OpenAPIDocument {
               request: .object(["name": name, "username": username, "password": password, "email": email], required: ["name", "username", "password"]),
               status: 201, response: .ref("Operator"), errors: [400, 401, 403, 409]),
         .init("GET", "/api/v1/operators/{id}", "One operator (404 when not visible to the caller)", tag: "operators", response: .ref("Operator"), errors: [401, 404]),
+
+        .init("GET", "/api/v1/zones", "Customer zones of the caller's tenant; q matches part of the name", tag: "zones", scope: "customers:read",
+              paged: true, query: ["q"], response: .page("Zone"), errors: [400, 401, 403]),
+        .init("POST", "/api/v1/zones", "Create a zone (tenant owner)", tag: "zones", scope: "customers:write",
+              request: .object(["name": .text(minLength: 1, maxLength: 100), "description": .text(minLength: 0, maxLength: 1000)], required: ["name"]),
+              status: 201, response: .ref("Zone"), errors: [400, 401, 403, 409]),
+        .init("GET", "/api/v1/zones/{id}", "One zone", tag: "zones", scope: "customers:read", response: .ref("Zone"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/zones/{id}", "Rename a zone or set its description (empty clears it)", tag: "zones", scope: "customers:write",
+              request: .object(["name": .text(minLength: 1, maxLength: 100), "description": .text(minLength: 0, maxLength: 1000)]),
+              response: .ref("Zone"), errors: [400, 401, 403, 404, 409]),
+        .init("DELETE", "/api/v1/zones/{id}", "Delete a zone; its customers keep everything but the zone", tag: "zones", scope: "customers:write",
+              status: 204, response: nil, errors: [401, 403, 404]),
     ]
 
     static let schemas: [String: Schema] = [
@@ -60,6 +72,7 @@ package enum OpenAPIDocument {
         "Tenant": .object(["id": .integer, "slug": .string, "name": .string, "kind": .enumeration(["admin", "reseller"]),
                            "status": .enumeration(["active", "suspended"]), "created_at": .dateTime]),
         "CreatedReseller": .object(["id": .integer, "slug": .string, "name": .string, "status": .string, "created_at": .dateTime, "owner": .ref("User")]),
+        "Zone": .object(["id": .integer, "name": .string, "description": .string, "created_at": .dateTime, "updated_at": .dateTime]),
         "Operator": .object(["id": .integer, "parent_id": .integer, "name": .string, "kind": .enumeration(["owner", "sub_reseller"]),
                              "status": .enumeration(["active", "suspended"]), "username": .string, "created_at": .dateTime]),
     ]
@@ -97,6 +110,7 @@ package struct APIOperation: Sendable {
     var auth: Bool
     var scope: String?
     var paged: Bool
+    var query: [String]
     var request: Schema?
     var status: Int
     var response: Schema?
@@ -105,7 +119,7 @@ package struct APIOperation: Sendable {
 
     init(
         _ method: String, _ path: String, _ summary: String, tag: String, auth: Bool = true, scope: String? = nil,
-        paged: Bool = false, request: Schema? = nil, status: Int = 200, response: Schema?, contentType: String = "application/json",
+        paged: Bool = false, query: [String] = [], request: Schema? = nil, status: Int = 200, response: Schema?, contentType: String = "application/json",
         errors: [Int] = [401]
     ) {
         self.method = method
@@ -115,6 +129,7 @@ package struct APIOperation: Sendable {
         self.auth = auth
         self.scope = scope
         self.paged = paged
+        self.query = query
         self.request = request
         self.status = status
         self.response = response
@@ -131,6 +146,9 @@ package struct APIOperation: Sendable {
         if paged {
             parameters.append(["name": "page", "in": "query", "schema": ["type": "integer", "minimum": 1]])
             parameters.append(["name": "per_page", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 200]])
+        }
+        for name in query {
+            parameters.append(["name": name, "in": "query", "schema": ["type": "string", "maxLength": 100]])
         }
         if !parameters.isEmpty { operation["parameters"] = parameters }
         if auth {

@@ -110,6 +110,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "AuthService", "TenantRouter", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "CustomerServiceTests", dependencies: ["CustomerService", "Platform"], swiftSettings: swiftSettings),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TenantRouterTests",

@@ -19,7 +19,7 @@ extension CustomerService {
     }
 
     package func createZone(by principal: Principal, name: String, description: String?) async throws -> Zone {
-        try requireZoneManager(principal)
+        try requireTenantOwner(principal, "zones")
         let name = try Validate.text(name, field: "name", max: 100)
         let description = try description.map { try Validate.text($0, field: "description", max: 1000) }
         return try await database.withTenantTransaction(principal.tenantScope) { connection in
@@ -29,7 +29,7 @@ extension CustomerService {
 
     /// Renames a zone and/or sets its description (an empty description clears it).
     package func updateZone(id: Int64, by principal: Principal, name: String?, description: String?) async throws -> Zone {
-        try requireZoneManager(principal)
+        try requireTenantOwner(principal, "zones")
         let name = try name.map { try Validate.text($0, field: "name", max: 100) }
         let newDescription: String?? = try description.map { text in
             text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? String?.none : try Validate.text(text, field: "description", max: 1000)
@@ -46,17 +46,18 @@ extension CustomerService {
 
     /// Deletes a zone; customers in it keep everything but the zone (cleared in the same transaction).
     package func deleteZone(id: Int64, by principal: Principal) async throws {
-        try requireZoneManager(principal)
+        try requireTenantOwner(principal, "zones")
         let deleted = try await database.withTenantTransaction(principal.tenantScope) { connection in
             try await zones.delete(id: id, on: connection)
         }
         guard deleted else { throw PlatformError.notFound("zone") }
     }
 
-    /// Zones are the tenant's: its owner (and the admin in its own tenant) manages them, sub-resellers read them.
-    private func requireZoneManager(_ principal: Principal) throws {
+    /// Zones and custom fields are the tenant's: its owner (and the admin in its own tenant) manages them,
+    /// sub-resellers read them.
+    func requireTenantOwner(_ principal: Principal, _ what: String) throws {
         guard principal.role != .subReseller else {
-            throw PlatformError.forbidden("only the tenant's owner manages zones")
+            throw PlatformError.forbidden("only the tenant's owner manages \(what)")
         }
     }
 }

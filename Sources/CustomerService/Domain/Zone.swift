@@ -19,22 +19,25 @@ package struct Zone: Codable, Sendable, Hashable, ResponseEncodable {
 /// Errors of the customers module.
 package enum CustomerError: ServiceError, Equatable {
     case zoneNameTaken
+    case customFieldKeyTaken
 
     package var code: String {
         switch self {
         case .zoneNameTaken: "zone_name_taken"
+        case .customFieldKeyTaken: "custom_field_key_taken"
         }
     }
 
     package var message: String {
         switch self {
         case .zoneNameTaken: "a zone with this name already exists"
+        case .customFieldKeyTaken: "a custom field with this key already exists"
         }
     }
 
     package var kind: ErrorKind {
         switch self {
-        case .zoneNameTaken: .conflict
+        case .zoneNameTaken, .customFieldKeyTaken: .conflict
         }
     }
 }

@@ -8,6 +8,14 @@ package enum OpenAPIDocument {
     static let name = Schema.text(minLength: 1, maxLength: 200)
     static let email = Schema.text(minLength: 3, maxLength: 254, pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")
 
+    static func customFieldRequest(required: [String]) -> Schema {
+        .object([
+            "key": .text(minLength: 1, maxLength: 40, pattern: "^[a-z][a-z0-9_]{0,39}$"), "name": .text(minLength: 1, maxLength: 100),
+            "type": .enumeration(["text", "number", "date", "textarea", "select"]), "options": .array(.text(minLength: 1, maxLength: 100)),
+            "required": .boolean, "order": .integer,
+        ], required: required)
+    }
+
     package static let operations: [APIOperation] = [
         .init("GET", "/healthz", "Liveness: the process answers", tag: "system", auth: false, response: .object(["status": .string])),
         .init("GET", "/readyz", "Readiness: Postgres and Redis answer (503 otherwise)", tag: "system", auth: false,
@@ -57,6 +65,17 @@ package enum OpenAPIDocument {
         .init("PATCH", "/api/v1/zones/{id}", "Rename a zone or set its description (empty clears it)", tag: "zones", scope: "customers:write",
               request: .object(["name": .text(minLength: 1, maxLength: 100), "description": .text(minLength: 0, maxLength: 1000)]),
               response: .ref("Zone"), errors: [400, 401, 403, 404, 409]),
+        .init("GET", "/api/v1/custom-fields", "Custom customer fields of the caller's tenant, in display order", tag: "custom-fields",
+              scope: "customers:read", paged: true, response: .page("CustomField"), errors: [400, 401, 403]),
+        .init("POST", "/api/v1/custom-fields", "Define a custom field (tenant owner); key defaults from the name", tag: "custom-fields",
+              scope: "customers:write", request: customFieldRequest(required: ["name", "type"]), status: 201, response: .ref("CustomField"),
+              errors: [400, 401, 403, 409]),
+        .init("GET", "/api/v1/custom-fields/{id}", "One custom field", tag: "custom-fields", scope: "customers:read",
+              response: .ref("CustomField"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/custom-fields/{id}", "Change name, options, required or order (key and type are fixed)", tag: "custom-fields",
+              scope: "customers:write", request: customFieldRequest(required: []), response: .ref("CustomField"), errors: [400, 401, 403, 404]),
+        .init("DELETE", "/api/v1/custom-fields/{id}", "Delete a custom field and its values", tag: "custom-fields", scope: "customers:write",
+              status: 204, response: nil, errors: [401, 403, 404]),
         .init("DELETE", "/api/v1/zones/{id}", "Delete a zone; its customers keep everything but the zone", tag: "zones", scope: "customers:write",
               status: 204, response: nil, errors: [401, 403, 404]),
     ]
@@ -72,6 +91,8 @@ package enum OpenAPIDocument {
         "Tenant": .object(["id": .integer, "slug": .string, "name": .string, "kind": .enumeration(["admin", "reseller"]),
                            "status": .enumeration(["active", "suspended"]), "created_at": .dateTime]),
         "CreatedReseller": .object(["id": .integer, "slug": .string, "name": .string, "status": .string, "created_at": .dateTime, "owner": .ref("User")]),
+        "CustomField": .object(["id": .integer, "key": .string, "name": .string, "type": .enumeration(["text", "number", "date", "textarea", "select"]),
+                                "options": .array(.string), "required": .boolean, "order": .integer, "created_at": .dateTime, "updated_at": .dateTime]),
         "Zone": .object(["id": .integer, "name": .string, "description": .string, "created_at": .dateTime, "updated_at": .dateTime]),
         "Operator": .object(["id": .integer, "parent_id": .integer, "name": .string, "kind": .enumeration(["owner", "sub_reseller"]),
                              "status": .enumeration(["active", "suspended"]), "username": .string, "created_at": .dateTime]),

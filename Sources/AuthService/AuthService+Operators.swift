@@ -81,6 +81,51 @@ extension AuthService {
         }
     }
 
+    /// Renames a sub-reseller or suspends/reactivates it. Suspending disables its logins and ends their
+    /// sessions and tokens at once. The tenant's own owner operator is not changed here (that is the reseller).
+    package func updateOperator(id: Int64, by principal: Principal, name: String?, status: String?) async throws -> Operator {
+        guard principal.role != .subReseller, principal.permissions.contains(.operatorsWrite) else {
+            throw PlatformError.forbidden("only a reseller may change sub-resellers")
+        }
+        let name = try name.map { try Validate.text($0, field: "name") }
+        if let status, status != "active", status != "suspended" {
+            throw PlatformError.invalidInput(field: "status", reason: "must be active or suspended")
+        }
+        guard name != nil || status != nil else {
+            throw PlatformError.invalidInput(field: "body", reason: "nothing to change: give name and/or status")
+        }
+        let (item, userIDs, hashes) = try await database.withTenantTransaction(principal.tenantScope) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE operators SET name = coalesce(\(name), name), status = coalesce(\(status), status), updated_at = now()
+                WHERE id = \(id) AND kind = 'sub_reseller'
+                RETURNING id, parent_id, name, kind, status, created_at, NULL::text
+                """,
+                logger: logger
+            )
+            guard var item = try await decodeOperators(rows).first else { throw PlatformError.notFound("operator") }
+            try await database.leaveTenant(on: connection)
+            var userIDs: [Int64] = []
+            var hashes: [String] = []
+            if let status {
+                userIDs = try await users.setStatus(operatorID: id, tenantID: principal.tenantID, active: status == "active", on: connection)
+                hashes = try await tokens.hashes(userIDs: userIDs, on: connection)
+            }
+            item.username = try await users.usernames(operatorID: id, tenantID: principal.tenantID, on: connection)
+            try await users.recordEvent(
+                "operator.updated", userID: principal.userID, tenantID: principal.tenantID, username: principal.username,
+                clientIP: nil, detail: "operator \(id) status=\(item.status)", on: connection
+            )
+            return (item, userIDs, hashes)
+        }
+        // After commit: cached token answers go in either direction; open sessions end on suspension.
+        try await evictTokens(hashes)
+        if status == "suspended" {
+            for userID in userIDs { try await sessions.revokeAll(userID: userID) }
+        }
+        return item
+    }
+
     private func decodeOperators(_ rows: PostgresRowSequence) async throws -> [Operator] {
         var items: [Operator] = []
         for try await row in rows { items.append(try Self.decodeOperator(row)) }

@@ -26,6 +26,7 @@ package struct AuthRoutes: Sendable {
         api.get("operators", use: listOperators)
         api.post("operators", use: createOperator)
         api.get("operators/{id}", use: operatorByID)
+        api.patch("operators/{id}", use: updateOperator)
     }
 
     struct LoginRequest: Decodable {
@@ -174,6 +175,18 @@ package struct AuthRoutes: Sendable {
             login: NewLogin(username: body.username, password: body.password, email: body.email)
         )
         return EditedResponse(status: .created, response: created)
+    }
+
+    struct UpdateOperatorRequest: Decodable {
+        var name: String?
+        var status: String?
+    }
+
+    @Sendable func updateOperator(_ request: Request, context: AppRequestContext) async throws -> Operator {
+        let principal = try context.require(.operatorsWrite)
+        let id = try context.parameters.requireID("id")
+        let body = try await request.decodeBody(as: UpdateOperatorRequest.self, context: context)
+        return try await auth.updateOperator(id: id, by: principal, name: body.name, status: body.status)
     }
 
     private func pageRequest(_ request: Request) throws -> PageRequest {

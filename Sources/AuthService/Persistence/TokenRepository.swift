@@ -113,6 +113,14 @@ package struct TokenRepository: Sendable {
         return hashes
     }
 
+    /// Hashes of every token of the given users (to evict them from the cache).
+    package func hashes(userIDs: [Int64], on connection: PostgresConnection) async throws -> [String] {
+        var hashes: [String] = []
+        let rows = try await connection.query("SELECT token_hash FROM platform.api_tokens WHERE user_id = ANY(\(userIDs))", logger: logger)
+        for try await hash in rows.decode(String.self) { hashes.append(hash) }
+        return hashes
+    }
+
     package func touch(id: Int64, on connection: PostgresConnection) async throws {
         try await connection.query("UPDATE platform.api_tokens SET last_used_at = now() WHERE id = \(id)", logger: logger)
     }

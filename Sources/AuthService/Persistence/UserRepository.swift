@@ -82,6 +82,28 @@ package struct UserRepository: Sendable {
         try await connection.query("UPDATE platform.users SET last_login_at = now() WHERE id = \(userID)", logger: logger)
     }
 
+    /// Sets the status of the logins of an operator; returns their ids.
+    package func setStatus(operatorID: Int64, tenantID: Int64, active: Bool, on connection: PostgresConnection) async throws -> [Int64] {
+        var ids: [Int64] = []
+        let rows = try await connection.query(
+            """
+            UPDATE platform.users SET status = \(active ? "active" : "disabled"), updated_at = now()
+            WHERE operator_id = \(operatorID) AND tenant_id = \(tenantID) RETURNING id
+            """,
+            logger: logger
+        )
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        return ids
+    }
+
+    /// The login name of an operator (the first, when it has several).
+    package func usernames(operatorID: Int64, tenantID: Int64, on connection: PostgresConnection) async throws -> String? {
+        try await connection.scalar(
+            "SELECT username FROM platform.users WHERE operator_id = \(operatorID) AND tenant_id = \(tenantID) ORDER BY id LIMIT 1",
+            as: String.self, logger: logger
+        )
+    }
+
     /// Users of the given tenant (for revoking their sessions when it is suspended).
     package func userIDs(tenantID: Int64, on connection: PostgresConnection) async throws -> [Int64] {
         var ids: [Int64] = []

@@ -55,6 +55,9 @@ package enum OpenAPIDocument {
               request: .object(["name": name, "username": username, "password": password, "email": email], required: ["name", "username", "password"]),
               status: 201, response: .ref("Operator"), errors: [400, 401, 403, 409]),
         .init("GET", "/api/v1/operators/{id}", "One operator (404 when not visible to the caller)", tag: "operators", response: .ref("Operator"), errors: [401, 404]),
+        .init("PATCH", "/api/v1/operators/{id}", "Rename, suspend or reactivate a sub-reseller; suspension ends its sessions and tokens", tag: "operators",
+              scope: "operators:write", request: .object(["name": name, "status": .enumeration(["active", "suspended"])]),
+              response: .ref("Operator"), errors: [400, 401, 403, 404]),
 
         .init("GET", "/api/v1/zones", "Customer zones of the caller's tenant; q matches part of the name", tag: "zones", scope: "customers:read",
               paged: true, query: ["q"], response: .page("Zone"), errors: [400, 401, 403]),

@@ -111,7 +111,7 @@ extension AuthService {
                 userIDs = try await users.setStatus(operatorID: id, tenantID: principal.tenantID, active: status == "active", on: connection)
                 hashes = try await tokens.hashes(userIDs: userIDs, on: connection)
             }
-            item.username = try await users.usernames(operatorID: id, tenantID: principal.tenantID, on: connection)
+            item.username = try await users.username(ofOperator: id, tenantID: principal.tenantID, on: connection)
             try await users.recordEvent(
                 "operator.updated", userID: principal.userID, tenantID: principal.tenantID, username: principal.username,
                 clientIP: nil, detail: "operator \(id) status=\(item.status)", on: connection

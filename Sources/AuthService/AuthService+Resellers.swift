@@ -37,11 +37,15 @@ extension AuthService {
         let name = try Validate.text(name, field: "name")
         let slug = try Validate.slug(slug)
         let login = try validated(owner, prefix: "owner.")
+        // Checked before an id (and its role) is reserved, so the usual mistakes leave nothing behind;
+        // checked again inside the transaction against a concurrent creation.
+        try await database.withPlatformConnection { connection in
+            try await requireNewReseller(slug: slug, username: login.username, on: connection)
+        }
         let passwordHash = try await hasher.hash(login.password)
         let tenantID = try await tenants.reserveTenantID()
         return try await database.withPlatformTransaction { connection in
-            if try await tenants.tenant(slug: slug, on: connection) != nil { throw AuthError.slugTaken }
-            guard try await users.isUsernameFree(login.username, on: connection) else { throw AuthError.usernameTaken }
+            try await requireNewReseller(slug: slug, username: login.username, on: connection)
             let (tenant, ownerOperatorID) = try await tenants.create(id: tenantID, slug: slug, name: name, kind: .reseller, on: connection)
             let userID = try await users.insert(
                 username: login.username, email: login.email, passwordHash: passwordHash, role: .reseller,
@@ -91,6 +95,11 @@ extension AuthService {
         }
         try await evictTokens(tokenHashes)
         return tenant
+    }
+
+    private func requireNewReseller(slug: String, username: String, on connection: PostgresConnection) async throws {
+        if try await tenants.tenant(slug: slug, on: connection) != nil { throw AuthError.slugTaken }
+        guard try await users.isUsernameFree(username, on: connection) else { throw AuthError.usernameTaken }
     }
 
     func validated(_ login: NewLogin, prefix: String) throws -> NewLogin {

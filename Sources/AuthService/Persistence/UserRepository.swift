@@ -50,7 +50,7 @@ package struct UserRepository: Sendable {
         username: String, email: String?, passwordHash: String, role: Role, tenantID: Int64, operatorID: Int64,
         on connection: PostgresConnection
     ) async throws -> Int64 {
-        do {
+        try await translatingUniqueViolation({ $0 == "users_email_key" ? AuthError.emailTaken : AuthError.usernameTaken }) {
             let rows = try await connection.query(
                 """
                 INSERT INTO platform.users (username, email, password_hash, role, tenant_id, operator_id)
@@ -61,21 +61,12 @@ package struct UserRepository: Sendable {
             )
             for try await id in rows.decode(Int64.self) { return id }
             throw PlatformError.internalError("user insert returned nothing")
-        } catch {
-            if case .uniqueViolation(let constraint) = DatabaseError(translating: error) {
-                throw constraint == "users_email_key" ? AuthError.emailTaken : AuthError.usernameTaken
-            }
-            throw error
         }
     }
 
     /// True when the username (case-insensitively) is free.
     package func isUsernameFree(_ username: String, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            "SELECT 1 FROM platform.users WHERE lower(username) = lower(\(username))", logger: logger
-        )
-        for try await _ in rows { return false }
-        return true
+        try await !connection.returnsRow("SELECT 1 FROM platform.users WHERE lower(username) = lower(\(username))", logger: logger)
     }
 
     package func recordLogin(userID: Int64, on connection: PostgresConnection) async throws {
@@ -97,7 +88,7 @@ package struct UserRepository: Sendable {
     }
 
     /// The login name of an operator (the first, when it has several).
-    package func usernames(operatorID: Int64, tenantID: Int64, on connection: PostgresConnection) async throws -> String? {
+    package func username(ofOperator operatorID: Int64, tenantID: Int64, on connection: PostgresConnection) async throws -> String? {
         try await connection.scalar(
             "SELECT username FROM platform.users WHERE operator_id = \(operatorID) AND tenant_id = \(tenantID) ORDER BY id LIMIT 1",
             as: String.self, logger: logger

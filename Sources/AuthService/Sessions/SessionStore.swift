@@ -30,6 +30,11 @@ package struct SessionStore: Sendable {
     package let redis: RedisClient
     package let ttlSeconds: Int
 
+    // Made once, not per request: a session is decoded on every authenticated call. Default date coding
+    // keeps sub-second precision.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
     package init(redis: RedisClient, ttlSeconds: Int) {
         self.redis = redis
         self.ttlSeconds = ttlSeconds
@@ -39,7 +44,7 @@ package struct SessionStore: Sendable {
     package func create(_ record: SessionRecord) async throws -> (token: String, hash: String) {
         let token = Secrets.token(prefix: "ups_")
         let hash = Secrets.sha256Hex(token)
-        let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+        let json = String(decoding: try Self.encoder.encode(record), as: UTF8.self)
         let userKey = userSessionsKey(record.userID)
         let replies = try await redis.pipeline([
             ["SET", sessionKey(hash), json, "EX", String(ttlSeconds)],
@@ -58,7 +63,7 @@ package struct SessionStore: Sendable {
         let hash = Secrets.sha256Hex(token)
         let reply = try await redis.send("GETEX", sessionKey(hash), "EX", String(ttlSeconds))
         guard case .bulk(let bytes) = reply else { return nil }
-        guard let record = try? JSONDecoder().decode(SessionRecord.self, from: Data(bytes)) else { return nil }
+        guard let record = try? Self.decoder.decode(SessionRecord.self, from: Data(bytes)) else { return nil }
         return (record, hash)
     }
 

@@ -66,18 +66,11 @@ struct ZoneRepository: Sendable {
 
     /// True when a zone was deleted.
     func delete(id: Int64, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query("DELETE FROM zones WHERE id = \(id) RETURNING id", logger: logger)
-        for try await _ in rows { return true }
-        return false
+        try await connection.returnsRow("DELETE FROM zones WHERE id = \(id) RETURNING id", logger: logger)
     }
 
     private func translatingConflicts<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            if case .uniqueViolation = DatabaseError(translating: error) { throw CustomerError.zoneNameTaken }
-            throw error
-        }
+        try await translatingUniqueViolation({ _ in CustomerError.zoneNameTaken }, body)
     }
 
     private func decode(_ rows: PostgresRowSequence) async throws -> [Zone] {

@@ -9,4 +9,26 @@ extension PostgresConnection {
         }
         return nil
     }
+
+    /// True when the statement returned at least one row (an existence check, a `DELETE … RETURNING`).
+    package func returnsRow(_ query: PostgresQuery, logger: Logger) async throws -> Bool {
+        for try await _ in try await self.query(query, logger: logger) {
+            return true
+        }
+        return false
+    }
+}
+
+/// Runs `body`; a unique violation becomes the error `conflict` makes from the violated constraint's name,
+/// so a repository says what is taken (`zone_name_taken`) instead of a generic conflict.
+package func translatingUniqueViolation<T>(
+    _ conflict: (_ constraint: String?) -> any Error,
+    _ body: () async throws -> T
+) async throws -> T {
+    do {
+        return try await body()
+    } catch {
+        if case .uniqueViolation(let constraint) = DatabaseError(translating: error) { throw conflict(constraint) }
+        throw error
+    }
 }

@@ -66,7 +66,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BillingService", dependencies: ["Platform"], swiftSettings: swiftSettings),
+        .target(
+            name: "BillingService",
+            dependencies: [
+                "Platform",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "ProvisioningService", dependencies: ["Platform"], swiftSettings: swiftSettings),
         .target(
             name: "TenantRouter",

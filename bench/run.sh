@@ -111,6 +111,7 @@ rm -rf "$DATA_DIR"
 mkdir -p "$DATA_DIR"
 bash infra/services.sh start
 
+export UPLINK_DATA_KEY_FILE="$DATA_DIR/data.key"
 export UPLINK_DATABASE_URL="postgres://uplink:uplink@127.0.0.1:$PG_PORT/uplink"
 export UPLINK_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export UPLINK_HTTP_HOST=127.0.0.1

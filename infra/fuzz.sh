@@ -24,6 +24,7 @@ command -v st >/dev/null || python3 -m pip install --quiet schemathesis
 
 export UPLINK_DATA_DIR="$DATA_DIR" UPLINK_PG_PORT="${FUZZ_PG_PORT:-55436}" UPLINK_REDIS_PORT="${FUZZ_REDIS_PORT:-56383}"
 export UPLINK_PG_FAST=1 UPLINK_REDIS_EPHEMERAL=1
+export UPLINK_DATA_KEY_FILE="$DATA_DIR/data.key"
 export UPLINK_DATABASE_URL="postgres://uplink:uplink@127.0.0.1:$UPLINK_PG_PORT/uplink"
 export UPLINK_REDIS_URL="redis://127.0.0.1:$UPLINK_REDIS_PORT"
 export UPLINK_HTTP_PORT="$PORT" UPLINK_LOG_LEVEL=warning

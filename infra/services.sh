@@ -295,7 +295,18 @@ redis_stop() {
 }
 
 # --- commands ----------------------------------------------------------------
+# The data key encrypts customers' recoverable passwords; made once per data
+# dir, readable only by its owner. Losing it loses those passwords.
+ensure_data_key() {
+  local key="$DATA_DIR/data.key"
+  [ -s "$key" ] && return 0
+  mkdir -p "$DATA_DIR"
+  ( umask 077; head -c 32 /dev/urandom | base64 >"$key.tmp" && mv "$key.tmp" "$key" )
+  log "created data key $key"
+}
+
 print_urls() {
+  echo "UPLINK_DATA_KEY_FILE=$DATA_DIR/data.key"
   echo "UPLINK_DATABASE_URL=postgres://$APP_ROLE:$APP_PASSWORD@127.0.0.1:$PG_PORT/$APP_DB"
   echo "UPLINK_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
 }
@@ -320,6 +331,7 @@ cmd_status() {
 
 case "${1:-}" in
   start)
+    ensure_data_key
     pg_start
     redis_start
     print_urls

@@ -57,6 +57,7 @@ trap 'exit 143' TERM
 phase "Starting Postgres (127.0.0.1:$UPLINK_PG_PORT) and Redis (127.0.0.1:$UPLINK_REDIS_PORT)"
 bash infra/services.sh start
 
+export UPLINK_DATA_KEY_FILE="$TEST_DATA_DIR/data.key"
 export UPLINK_DATABASE_URL="postgres://uplink:uplink@127.0.0.1:$UPLINK_PG_PORT/uplink"
 export UPLINK_REDIS_URL="redis://127.0.0.1:$UPLINK_REDIS_PORT"
 export UPLINK_TEST=1

@@ -1,4 +1,5 @@
 import AuthService
+import BillingService
 import CustomerService
 import Foundation
 import Hummingbird
@@ -16,6 +17,7 @@ package struct UplinkApplication: Sendable {
     package let hasher: PasswordHasher
     package let auth: AuthService
     package let customers: CustomerService
+    package let billing: BillingService
     package let migrator: Migrator
     package let metrics: PrometheusCollectorRegistry
     package let logger: Logger
@@ -36,7 +38,10 @@ package struct UplinkApplication: Sendable {
             database: database, redis: redis, hasher: hasher, config: config.auth,
             tenants: TenantDirectory(migrator: migrator), clock: clock, logger: logger
         )
-        self.customers = CustomerService(database: database, logger: logger)
+        self.customers = CustomerService(
+            database: database, dataKey: config.dataKey, clock: clock, maxDevicesPerCustomer: config.maxDevicesPerCustomer, logger: logger
+        )
+        self.billing = BillingService(database: database, logger: logger)
     }
 
     /// Every route of every service, behind request logging, error mapping, metrics and authentication.
@@ -56,6 +61,7 @@ package struct UplinkApplication: Sendable {
         let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(auth: auth))
         AuthRoutes(auth: auth).register(on: api)
         CustomerRoutes(customers: customers).register(on: api)
+        CatalogRoutes(billing: billing).register(on: api)
         return router
     }
 

@@ -22,6 +22,9 @@ package actor TestDatabases {
         environment["UPLINK_DATABASE_URL"] = environment["UPLINK_DATABASE_URL"] ?? "postgres://uplink:uplink@127.0.0.1:55433/uplink"
         environment["UPLINK_REDIS_URL"] = environment["UPLINK_REDIS_URL"] ?? "redis://127.0.0.1:56380"
         environment["UPLINK_ARGON2_MEMORY_KIB"] = "1024"
+        if environment["UPLINK_DATA_KEY"] == nil, environment["UPLINK_DATA_KEY_FILE"] == nil {
+            environment["UPLINK_DATA_KEY"] = "dGVzdC1vbmx5LWRhdGEta2V5LW5vdC1mb3ItdXNlISE="
+        }
         environment["UPLINK_ARGON2_ITERATIONS"] = "1"
         environment["UPLINK_DATABASE_POOL_SIZE"] = "4"
         environment["UPLINK_REDIS_POOL_SIZE"] = "4"

@@ -3,8 +3,11 @@ import Platform
 import Testing
 
 @Suite struct ConfigTests {
-    @Test func defaultsNeedNoEnvironment() throws {
-        let config = try AppConfig.load(from: [:])
+    static let key = "UPLINK_DATA_KEY"
+    static let keyValue = Data(repeating: 7, count: 32).base64EncodedString()
+
+    @Test func defaultsNeedOnlyTheDataKey() throws {
+        let config = try AppConfig.load(from: [Self.key: Self.keyValue])
         #expect(config.http.port == 8080)
         #expect(config.database.port == 55432)
         #expect(config.auth.argon2.memoryKiB == 19 * 1024)
@@ -23,12 +26,19 @@ import Testing
             _ = try AppConfig.load(from: environment)
             Issue.record("expected a configuration error")
         } catch let error as ConfigError {
-            #expect(error.problems.count == 5)
+            #expect(error.problems.count == 6)
+            #expect(error.problems.contains { $0.hasPrefix("UPLINK_DATA_KEY") })
             #expect(error.problems.contains { $0.hasPrefix("UPLINK_HTTP_PORT") })
             #expect(error.problems.contains { $0.hasPrefix("UPLINK_DATABASE_URL") })
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+
+    @Test func dataKeyMustBe32Bytes() throws {
+        #expect(throws: ConfigError.self) { try AppConfig.load(from: [Self.key: Data(count: 16).base64EncodedString()]) }
+        #expect(throws: ConfigError.self) { try AppConfig.load(from: [Self.key: "not base64!"]) }
+        #expect(throws: ConfigError.self) { try AppConfig.load(from: ["UPLINK_DATA_KEY_FILE": "/nonexistent/key"]) }
     }
 
     @Test func parsesURLs() throws {

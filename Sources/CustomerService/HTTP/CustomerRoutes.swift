@@ -2,13 +2,35 @@ import Foundation
 import Hummingbird
 import Platform
 
-/// `/api/v1/zones`, `/api/v1/custom-fields` (customers and devices join here as they are built).
+/// `/api/v1/customers…`, `/api/v1/devices`, `/api/v1/activity`, `/api/v1/admin/customers…`, `/api/v1/zones`,
+/// `/api/v1/custom-fields`.
 package struct CustomerRoutes: Sendable {
     let customers: CustomerService
 
     package init(customers: CustomerService) { self.customers = customers }
 
     package func register(on api: RouterGroup<AppRequestContext>) {
+        api.get("customers", use: listCustomers)
+        api.post("customers", use: createCustomer)
+        api.get("customers/deleted", use: deletedCustomers)
+        api.get("customers/{id}", use: customer)
+        api.patch("customers/{id}", use: updateCustomer)
+        api.delete("customers/{id}", use: deleteCustomer)
+        api.get("customers/{id}/password", use: password)
+        for action in CustomerAction.allCases where action != .delete {
+            api.post("customers/{id}/\(action.rawValue)") { request, context in try await perform(action, request, context) }
+        }
+        for action in CustomerRoutes.bulkActions {
+            api.post("customers/bulk/\(action.rawValue)") { request, context in try await bulk(action, request, context) }
+        }
+        api.get("customers/{id}/devices", use: devices)
+        api.post("customers/{id}/devices", use: addDevice)
+        api.delete("customers/{id}/devices/{device_id}", use: removeDevice)
+        api.get("devices", use: allDevices)
+        api.get("activity", use: activity)
+        api.get("admin/customers", use: adminSearch)
+        api.get("admin/customers/{tenant_id}/{id}", use: adminCustomer)
+
         api.get("zones", use: listZones)
         api.post("zones", use: createZone)
         api.get("zones/{id}", use: zone)
@@ -101,5 +123,255 @@ package struct CustomerRoutes: Sendable {
         let principal = try context.require(.customersWrite)
         try await customers.deleteCustomField(id: try context.parameters.requireID("id"), by: principal)
         return .noContent
+    }
+
+    // MARK: Customers
+
+    static let bulkActions: [CustomerAction] = [.activate, .suspend, .disable, .delete, .changePackage, .changeOperator, .restore]
+
+    struct CustomerRequest: Decodable {
+        var code: String?
+        var type: String?
+        var operatorID: Int64?
+        var username: String?
+        var password: String?
+        var fullName: String?
+        var phone: String?
+        var email: String?
+        var address: Customer.Address?
+        var zoneID: Int64?
+        var packageID: Int64?
+        var billingProfileID: Int64?
+        var nasID: Int64?
+        var staticIP: String?
+        var clientType: String?
+        var connectionType: String?
+        var connectivity: String?
+        var gender: String?
+        var nid: String?
+        var connectionDate: String?
+        var expiresAt: Date?
+        var status: String?
+        var customFields: [String: AnyJSON]?
+        var notes: String?
+
+        enum CodingKeys: String, CodingKey {
+            case code, type, username, password, phone, email, address, gender, nid, status, notes, connectivity
+            case operatorID = "operator_id", fullName = "full_name", zoneID = "zone_id", packageID = "package_id"
+            case billingProfileID = "billing_profile_id", nasID = "nas_id", staticIP = "static_ip", clientType = "client_type"
+            case connectionType = "connection_type", connectionDate = "connection_date", expiresAt = "expires_at"
+            case customFields = "custom_fields"
+        }
+
+        func input(nulls: Set<String>) -> CustomerInput {
+            var input = CustomerInput()
+            input.code = code
+            input.type = type
+            input.operatorID = operatorID
+            input.username = username
+            input.password = password
+            input.fullName = fullName
+            input.phone = phone
+            input.email = email
+            input.address = address
+            input.zoneID = zoneID
+            input.packageID = packageID
+            input.billingProfileID = billingProfileID
+            input.nasID = nasID
+            input.staticIP = staticIP
+            input.clientType = clientType
+            input.connectionType = connectionType
+            input.connectivity = connectivity
+            input.gender = gender
+            input.nid = nid
+            input.connectionDate = connectionDate
+            input.expiresAt = expiresAt
+            input.status = status
+            input.customFields = customFields
+            input.notes = notes
+            input.nulls = nulls
+            return input
+        }
+    }
+
+    static func actor(_ context: AppRequestContext, _ permission: Permission) throws -> Actor {
+        Actor(principal: try context.require(permission), requestID: context.requestID, clientIP: context.clientIP)
+    }
+
+    @Sendable func listCustomers(_ request: Request, context: AppRequestContext) async throws -> CustomerPage {
+        let principal = try context.require(.customersRead)
+        let query = request.uri.queryParameters
+        var custom: [String: String] = [:]
+        for (key, value) in query where key.hasPrefix("cf.") {
+            custom[String(key.dropFirst(3))] = String(value)
+        }
+        return try await customers.listCustomers(
+            for: principal, search: query.get("q"), status: query.get("status"), type: query.get("type"), zoneID: query.get("zone_id"),
+            packageID: query.get("package_id"), operatorID: query.get("operator_id"), custom: custom, sort: query.get("sort"),
+            page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
+        )
+    }
+
+    @Sendable func createCustomer(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Customer> {
+        let actor = try Self.actor(context, .customersWrite)
+        let body = try await request.decodePatch(as: CustomerRequest.self, context: context)
+        return EditedResponse(status: .created, response: try await customers.createCustomer(by: actor, body.value.input(nulls: body.nulls)))
+    }
+
+    @Sendable func customer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+        let principal = try context.require(.customersRead)
+        return try await customers.customer(id: try context.parameters.requireID("id"), for: principal)
+    }
+
+    @Sendable func updateCustomer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+        let actor = try Self.actor(context, .customersWrite)
+        let id = try context.parameters.requireID("id")
+        let body = try await request.decodePatch(as: CustomerRequest.self, context: context)
+        return try await customers.updateCustomer(id: id, by: actor, body.value.input(nulls: body.nulls))
+    }
+
+    @Sendable func deleteCustomer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+        let actor = try Self.actor(context, .customersWrite)
+        return try await customers.perform(.delete, id: try context.parameters.requireID("id"), by: actor, ActionInput()).0
+    }
+
+    @Sendable func deletedCustomers(_ request: Request, context: AppRequestContext) async throws -> Page<Customer> {
+        let principal = try context.require(.customersRead)
+        let query = request.uri.queryParameters
+        return try await customers.deletedCustomers(
+            for: principal, search: query.get("q"), page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
+        )
+    }
+
+    struct PasswordResponse: ResponseEncodable {
+        var password: String?
+    }
+
+    @Sendable func password(_ request: Request, context: AppRequestContext) async throws -> PasswordResponse {
+        let actor = try Self.actor(context, .customersWrite)
+        return PasswordResponse(password: try await customers.customerPassword(id: try context.parameters.requireID("id"), by: actor))
+    }
+
+    struct ActionRequest: Decodable {
+        var ids: [Int64]?
+        var reason: String?
+        var packageID: Int64?
+        var operatorID: Int64?
+        var password: String?
+        var suspendDate: String?
+
+        enum CodingKeys: String, CodingKey {
+            case ids, reason, password
+            case packageID = "package_id", operatorID = "operator_id", suspendDate = "suspend_date"
+        }
+
+        func input(nulls: Set<String>) -> ActionInput {
+            let date: String?? = nulls.contains("suspend_date") ? .some(nil) : suspendDate.map { .some($0) }
+            return ActionInput(reason: reason, packageID: packageID, operatorID: operatorID, password: password, suspendDate: date)
+        }
+    }
+
+    /// The customer after an action; reset-password adds the new password, shown this once.
+    struct ActionResponse: ResponseEncodable {
+        var customer: Customer
+        var password: String?
+
+        enum Keys: String, CodingKey { case password }
+
+        func encode(to encoder: any Encoder) throws {
+            try customer.encode(to: encoder)
+            if let password {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(password, forKey: .password)
+            }
+        }
+    }
+
+    func perform(_ action: CustomerAction, _ request: Request, _ context: AppRequestContext) async throws -> ActionResponse {
+        let actor = try Self.actor(context, .customersWrite)
+        let id = try context.parameters.requireID("id")
+        let body = try await Self.actionBody(request, context)
+        let (customer, password) = try await customers.perform(action, id: id, by: actor, body.value.input(nulls: body.nulls))
+        return ActionResponse(customer: customer, password: password)
+    }
+
+    func bulk(_ action: CustomerAction, _ request: Request, _ context: AppRequestContext) async throws -> BulkOutcome {
+        let actor = try Self.actor(context, .customersWrite)
+        let body = try await Self.actionBody(request, context)
+        guard let ids = body.value.ids else { throw PlatformError.invalidInput(field: "ids", reason: "is required") }
+        return try await customers.performBulk(action, ids: ids, by: actor, body.value.input(nulls: body.nulls))
+    }
+
+    /// Action bodies are optional (activate needs none): an empty body is `{}`.
+    static func actionBody(_ request: Request, _ context: AppRequestContext) async throws -> (value: ActionRequest, nulls: Set<String>) {
+        if let length = request.headers[.contentLength], length == "0" { return (ActionRequest(), []) }
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        if buffer.readableBytes == 0 { return (ActionRequest(), []) }
+        return try await request.decodePatch(as: ActionRequest.self, context: context)
+    }
+
+    // MARK: Devices and activity
+
+    struct DeviceRequest: Decodable {
+        var mac: String?
+        var label: String?
+    }
+
+    struct Devices: ResponseEncodable {
+        var items: [Device]
+    }
+
+    @Sendable func devices(_ request: Request, context: AppRequestContext) async throws -> Devices {
+        let principal = try context.require(.customersRead)
+        return Devices(items: try await customers.devices(customerID: try context.parameters.requireID("id"), for: principal))
+    }
+
+    @Sendable func addDevice(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Device> {
+        let actor = try Self.actor(context, .customersWrite)
+        let id = try context.parameters.requireID("id")
+        let body = try await request.decodeBody(as: DeviceRequest.self, context: context)
+        return EditedResponse(status: .created, response: try await customers.addDevice(customerID: id, by: actor, mac: body.mac, label: body.label))
+    }
+
+    @Sendable func removeDevice(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let actor = try Self.actor(context, .customersWrite)
+        try await customers.removeDevice(
+            customerID: try context.parameters.requireID("id"), deviceID: try context.parameters.requireID("device_id"), by: actor
+        )
+        return .noContent
+    }
+
+    @Sendable func allDevices(_ request: Request, context: AppRequestContext) async throws -> Page<Device> {
+        let principal = try context.require(.customersRead)
+        let query = request.uri.queryParameters
+        return try await customers.allDevices(
+            for: principal, search: query.get("q"), page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
+        )
+    }
+
+    @Sendable func activity(_ request: Request, context: AppRequestContext) async throws -> Page<ActivityEntry> {
+        let principal = try context.require(.customersRead)
+        let query = request.uri.queryParameters
+        return try await customers.activity(
+            for: principal, customerID: query.get("customer_id"), actor: query.get("actor"), action: query.get("action"),
+            from: query.get("from"), to: query.get("to"), page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
+        )
+    }
+
+    @Sendable func adminSearch(_ request: Request, context: AppRequestContext) async throws -> Page<AdminCustomerHit> {
+        let principal = try context.require(.customersRead)
+        let query = request.uri.queryParameters
+        return try await customers.adminSearch(
+            by: principal, search: query.get("q"), tenantID: query.get("tenant_id"), status: query.get("status"),
+            page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
+        )
+    }
+
+    @Sendable func adminCustomer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+        let actor = try Self.actor(context, .customersRead)
+        return try await customers.adminCustomer(
+            tenantID: try context.parameters.requireID("tenant_id"), id: try context.parameters.requireID("id"), by: actor
+        )
     }
 }

@@ -57,8 +57,16 @@ struct CustomFieldRepository: Sendable {
         return try await decode(rows).first
     }
 
+    /// Deletes the field and, in the same statement, its values on every customer.
     func delete(id: Int64, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.returnsRow("DELETE FROM custom_fields WHERE id = \(id) RETURNING id", logger: logger)
+        try await connection.returnsRow(
+            """
+            WITH gone AS (DELETE FROM custom_fields WHERE id = \(id) RETURNING key),
+            cleared AS (UPDATE customers c SET custom = c.custom - gone.key FROM gone WHERE c.custom ? gone.key)
+            SELECT 1 FROM gone
+            """,
+            logger: logger
+        )
     }
 
     private func translatingConflicts<T>(_ body: () async throws -> T) async throws -> T {

@@ -8,7 +8,7 @@ struct ZoneRepository: Sendable {
     let logger: Logger
 
     func list(search: String?, page: PageRequest, on connection: PostgresConnection) async throws -> Page<Zone> {
-        let pattern = search.map { "%" + Self.escapeLike($0) + "%" }
+        let pattern = search.map { "%" + escapeLike($0) + "%" }
         let total = try await connection.scalar(
             "SELECT count(*) FROM zones WHERE \(pattern)::text IS NULL OR name ILIKE \(pattern)",
             as: Int.self, logger: logger
@@ -79,12 +79,5 @@ struct ZoneRepository: Sendable {
             zones.append(Zone(id: id, name: name, description: description, createdAt: createdAt, updatedAt: updatedAt))
         }
         return zones
-    }
-
-    /// `%` and `_` in a search are literal characters, not wildcards.
-    static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
     }
 }

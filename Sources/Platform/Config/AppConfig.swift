@@ -12,12 +12,16 @@ package struct AppConfig: Sendable {
     package var logFormat: LogFormat
     /// Where the numbered SQL migration folders live.
     package var migrationsDirectory: String
+    /// The 256-bit key that encrypts recoverable secrets at rest (customers' PPPoE passwords).
+    package var dataKey: DataKey
+    /// MAC bindings a customer may have.
+    package var maxDevicesPerCustomer: Int = 4
 
     package enum LogFormat: String, Sendable { case json, text }
 
     package init(
         database: DatabaseConfig, redis: RedisConfig, http: HTTPConfig, auth: AuthConfig,
-        logLevel: Logger.Level, logFormat: LogFormat, migrationsDirectory: String
+        logLevel: Logger.Level, logFormat: LogFormat, migrationsDirectory: String, dataKey: DataKey
     ) {
         self.database = database
         self.redis = redis
@@ -26,6 +30,7 @@ package struct AppConfig: Sendable {
         self.logLevel = logLevel
         self.logFormat = logFormat
         self.migrationsDirectory = migrationsDirectory
+        self.dataKey = dataKey
     }
 
     /// Reads the configuration from `environment`; throws `ConfigError` listing every problem found.
@@ -62,13 +67,16 @@ package struct AppConfig: Sendable {
         // Applied by the executable before anything else starts; checked here so a bad value is reported.
         _ = reader.int("UPLINK_EVENT_LOOPS", default: 1, range: 1...256)
 
-        guard reader.problems.isEmpty, var database, var redis, let level, let format else {
+        let dataKey = Self.readDataKey(&reader)
+        let maxDevices = reader.int("UPLINK_MAX_DEVICES_PER_CUSTOMER", default: 4, range: 1...64)
+
+        guard reader.problems.isEmpty, var database, var redis, let level, let format, let dataKey else {
             throw ConfigError(problems: reader.problems)
         }
         database.poolSize = poolSize
         redis.poolSize = redisPool
         redis.keyPrefix = redisPrefix
-        return AppConfig(
+        var config = AppConfig(
             database: database,
             redis: redis,
             http: HTTPConfig(host: host, port: port),
@@ -80,8 +88,32 @@ package struct AppConfig: Sendable {
             ),
             logLevel: level,
             logFormat: format,
-            migrationsDirectory: migrations
+            migrationsDirectory: migrations,
+            dataKey: dataKey
         )
+        config.maxDevicesPerCustomer = maxDevices
+        return config
+    }
+
+    /// `UPLINK_DATA_KEY` (base64 of 32 bytes) or `UPLINK_DATA_KEY_FILE` (a file holding that text).
+    /// There is no default: a key built into the code would protect nothing.
+    private static func readDataKey(_ reader: inout EnvironmentReader) -> DataKey? {
+        var name = "UPLINK_DATA_KEY"
+        var text = reader.string(name, default: "")
+        if text.isEmpty {
+            name = "UPLINK_DATA_KEY_FILE"
+            let path = reader.string(name, default: "")
+            guard !path.isEmpty else {
+                reader.problems.append("UPLINK_DATA_KEY or UPLINK_DATA_KEY_FILE is required (make one with: openssl rand -base64 32)")
+                return nil
+            }
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                reader.problems.append("UPLINK_DATA_KEY_FILE=\(path): cannot be read")
+                return nil
+            }
+            text = String(decoding: contents, as: UTF8.self)
+        }
+        return reader.parse(name, text) { try DataKey(base64: $0) }
     }
 
     /// `./migrations` when run from the checkout (make run, swift test); otherwise next to the sources.

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -31,4 +32,34 @@ package func translatingUniqueViolation<T>(
         if case .uniqueViolation(let constraint) = DatabaseError(translating: error) { throw conflict(constraint) }
         throw error
     }
+}
+
+extension PostgresRandomAccessRow {
+    /// The value of `column`, decoded (for wide rows read by name rather than by tuple position).
+    package func get<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws -> Value {
+        try self[column].decode(Value.self, context: .default)
+    }
+}
+
+/// Builds a statement from fixed SQL text and bound values: `bind` appends a value and returns its
+/// placeholder (`$3`), so dynamic filters never splice input into SQL.
+package struct SQLBuilder: Sendable {
+    package var sql: String
+    package var binds = PostgresBindings()
+
+    package init(_ sql: String = "") { self.sql = sql }
+
+    package mutating func bind<Value: PostgresThrowingDynamicTypeEncodable>(_ value: Value?) -> String {
+        do { try binds.append(value) } catch { preconditionFailure("encoding a bind failed: \(error)") }
+        return "$\(binds.count)"
+    }
+
+    package mutating func append(_ text: String) { sql += text }
+
+    package var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
+}
+
+/// `%`, `_` and `\` in a search are literal characters in a `LIKE` pattern, not wildcards.
+package func escapeLike(_ text: String) -> String {
+    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
 }

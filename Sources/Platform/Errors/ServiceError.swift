@@ -5,6 +5,8 @@ package enum ErrorKind: String, Sendable {
     case forbidden
     case notFound
     case conflict
+    /// Well-formed but not acceptable (a type's required field missing, a package not sold to the caller).
+    case unprocessable
     case tooManyRequests
     case payloadTooLarge
     case unavailable
@@ -31,6 +33,8 @@ package enum PlatformError: ServiceError, Equatable {
     case invalidInput(field: String, reason: String)
     case notFound(String)
     case conflict(code: String, message: String)
+    /// 422: the request is well-formed but `field` makes it unacceptable; `code` says why (`missing_field` …).
+    case unprocessable(field: String, code: String, reason: String)
     case unavailable(String)
     case tooManyRequests(retryAfterSeconds: Int)
     case payloadTooLarge(limitBytes: Int)
@@ -43,6 +47,7 @@ package enum PlatformError: ServiceError, Equatable {
         case .invalidInput: "invalid_input"
         case .notFound: "not_found"
         case .conflict(let code, _): code
+        case .unprocessable(_, let code, _): code
         case .unavailable: "service_unavailable"
         case .tooManyRequests: "too_many_requests"
         case .payloadTooLarge: "payload_too_large"
@@ -57,6 +62,7 @@ package enum PlatformError: ServiceError, Equatable {
         case .invalidInput(let field, let reason): "\(field): \(reason)"
         case .notFound(let what): "\(what) not found"
         case .conflict(_, let message): message
+        case .unprocessable(let field, _, let reason): "\(field): \(reason)"
         case .unavailable(let what): "\(what) is unavailable, try again shortly"
         case .tooManyRequests: "too many attempts, try again later"
         case .payloadTooLarge(let limit): "the request body is larger than \(limit) bytes"
@@ -71,6 +77,7 @@ package enum PlatformError: ServiceError, Equatable {
         case .invalidInput: .invalidInput
         case .notFound: .notFound
         case .conflict: .conflict
+        case .unprocessable: .unprocessable
         case .unavailable: .unavailable
         case .tooManyRequests: .tooManyRequests
         case .payloadTooLarge: .payloadTooLarge
@@ -83,6 +90,7 @@ package enum PlatformError: ServiceError, Equatable {
     package var details: [String: String] {
         switch self {
         case .invalidInput(let field, _): ["field": field]
+        case .unprocessable(let field, _, _): ["field": field]
         case .tooManyRequests(let seconds): ["retry_after": String(seconds)]
         case .payloadTooLarge(let limit): ["limit_bytes": String(limit)]
         default: [:]

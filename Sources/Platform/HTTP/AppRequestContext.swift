@@ -77,7 +77,7 @@ extension Request {
         }
     }
 
-    private static func fieldName(of error: DecodingError) -> String {
+    fileprivate static func fieldName(of error: DecodingError) -> String {
         let path: [any CodingKey]
         switch error {
         case .keyNotFound(let key, let context): path = context.codingPath + [key]
@@ -88,7 +88,7 @@ extension Request {
         return name.isEmpty ? "body" : name
     }
 
-    private static func reason(of error: DecodingError) -> String {
+    fileprivate static func reason(of error: DecodingError) -> String {
         switch error {
         case .keyNotFound: "is required"
         case .typeMismatch(let type, _): "must be of type \(type)"
@@ -106,5 +106,36 @@ extension Parameters {
             throw PlatformError.notFound("object")
         }
         return value
+    }
+}
+
+extension Request {
+    /// Decodes a JSON body for a partial update: the typed value plus the names of the members that were
+    /// given as `null` (to clear them), top level and one level down (`address.road`). Absent members are
+    /// left alone; a member set to `null` is cleared.
+    package func decodePatch<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> (value: T, nulls: Set<String>) {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            throw PlatformError.payloadTooLarge(limitBytes: context.maxUploadSize)
+        }
+        let data = Data(buffer.readableBytesView)
+        let value: T
+        do {
+            value = try AppJSON.decoder.decode(type, from: data)
+        } catch let error as DecodingError {
+            throw PlatformError.invalidInput(field: Self.fieldName(of: error), reason: Self.reason(of: error))
+        }
+        var nulls: Set<String> = []
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            for (key, member) in object {
+                if member is NSNull { nulls.insert(key) }
+                if let nested = member as? [String: Any] {
+                    for (inner, innerMember) in nested where innerMember is NSNull { nulls.insert("\(key).\(inner)") }
+                }
+            }
+        }
+        return (value, nulls)
     }
 }

@@ -67,3 +67,94 @@ package enum Validate {
         ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
     }
 }
+
+extension Validate {
+    /// Phone numbers as people type them. Bangladeshi mobiles in any usual form (`01712345678`,
+    /// `+8801712345678`, `8801712345678`, `01712-345678`) become `01712345678`; other international
+    /// numbers become `+<digits>`. Spaces, dashes, dots and parentheses are ignored.
+    package static func phone(_ value: String, field: String = "phone") throws -> String {
+        guard let phone = normalizedPhone(value) else {
+            throw PlatformError.invalidInput(field: field, reason: "must be a Bangladeshi mobile number (01XXXXXXXXX or +8801XXXXXXXXX) or +<country code><number>")
+        }
+        return phone
+    }
+
+    /// The canonical form of a phone number, or nil when it is not one.
+    package static func normalizedPhone(_ value: String) -> String? {
+        var text = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case " ", "-", ".", "(", ")", "\t": continue
+            case "+" where text.isEmpty: text.unicodeScalars.append(scalar)
+            case "0"..."9": text.unicodeScalars.append(scalar)
+            default: return nil
+            }
+        }
+        var international = false
+        if text.hasPrefix("+") {
+            text.removeFirst()
+            international = true
+        } else if text.hasPrefix("00") {
+            text.removeFirst(2)
+            international = true
+        }
+        if text.hasPrefix("880"), text.count == 13, isBangladeshiMobile("0" + text.dropFirst(3)) { return "0" + text.dropFirst(3) }
+        if !international, text.count == 11, isBangladeshiMobile(text) { return text }
+        if !international, text.count == 10, text.hasPrefix("1"), isBangladeshiMobile("0" + text) { return "0" + text }
+        if international, (8...15).contains(text.count), !text.hasPrefix("0") { return "+" + text }
+        return nil
+    }
+
+    private static func isBangladeshiMobile(_ digits: String) -> Bool {
+        let scalars = Array(digits.unicodeScalars)
+        return scalars.count == 11 && scalars[0] == "0" && scalars[1] == "1" && ("3"..."9").contains(scalars[2])
+    }
+
+    /// A MAC address in any common notation (`aa:bb:cc:dd:ee:ff`, `AA-BB-…`, `aabb.ccdd.eeff`,
+    /// `aabbccddeeff`) as `AA:BB:CC:DD:EE:FF`.
+    package static func mac(_ value: String, field: String = "mac") throws -> String {
+        let hexDigits = value.trimmingCharacters(in: .whitespaces).unicodeScalars.filter { $0 != ":" && $0 != "-" && $0 != "." }
+        let allowedSeparators = value.trimmingCharacters(in: .whitespaces).unicodeScalars.allSatisfy {
+            $0 == ":" || $0 == "-" || $0 == "." || $0.properties.isASCIIHexDigit
+        }
+        guard allowedSeparators, hexDigits.count == 12, hexDigits.allSatisfy({ $0.properties.isASCIIHexDigit }) else {
+            throw PlatformError.invalidInput(field: field, reason: "must be a MAC address like AA:BB:CC:DD:EE:FF")
+        }
+        let upper = String(String.UnicodeScalarView(hexDigits)).uppercased()
+        var pairs: [Substring] = []
+        var index = upper.startIndex
+        while index < upper.endIndex {
+            let next = upper.index(index, offsetBy: 2)
+            pairs.append(upper[index..<next])
+            index = next
+        }
+        return pairs.joined(separator: ":")
+    }
+
+    /// A dotted IPv4 address (`10.20.30.40`), no leading zeros.
+    package static func ipv4(_ value: String, field: String) throws -> String {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts.allSatisfy({ part in
+            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(part) else { return false }
+            return number <= 255 && (part.count == 1 || !part.hasPrefix("0"))
+        }) else {
+            throw PlatformError.invalidInput(field: field, reason: "must be an IPv4 address like 10.20.30.40")
+        }
+        return text
+    }
+
+    /// An ISO date `YYYY-MM-DD` that exists in the calendar.
+    package static func date(_ value: String, field: String) throws -> String {
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), day >= 1
+        else { throw PlatformError.invalidInput(field: field, reason: "must be a date YYYY-MM-DD") }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard day <= days[month - 1] else { throw PlatformError.invalidInput(field: field, reason: "must be a date YYYY-MM-DD") }
+        return value
+    }
+}

@@ -66,6 +66,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
         case .tooManyRequests: .tooManyRequests
         case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable

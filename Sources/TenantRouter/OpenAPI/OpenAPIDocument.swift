@@ -81,7 +81,125 @@ package enum OpenAPIDocument {
               status: 204, response: nil, errors: [401, 403, 404]),
         .init("DELETE", "/api/v1/zones/{id}", "Delete a zone; its customers keep everything but the zone", tag: "zones", scope: "customers:write",
               status: 204, response: nil, errors: [401, 403, 404]),
+
+        .init("GET", "/api/v1/packages", "Packages: all for the admin; those assigned to the caller (with its operator_price) otherwise",
+              tag: "packages", scope: "customers:read", paged: true, query: ["q", "type", "status"], response: .page("Package"), errors: [400, 401, 403]),
+        .init("POST", "/api/v1/packages", "Create a package (admin)", tag: "packages", scope: "billing:write",
+              request: packageRequest(required: ["name", "customer_type", "download_kbps", "upload_kbps", "price"]), status: 201,
+              response: .ref("Package"), errors: [400, 401, 403, 409, 422]),
+        .init("GET", "/api/v1/packages/{id}", "One package (404 when not assigned to the caller)", tag: "packages", scope: "customers:read",
+              response: .ref("Package"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/packages/{id}", "Change a package (admin); status archived withdraws it from sale", tag: "packages",
+              scope: "billing:write", request: packageRequest(required: []), response: .ref("Package"), errors: [400, 401, 403, 404, 409, 422]),
+        .init("DELETE", "/api/v1/packages/{id}", "Delete an unused package (admin); 409 when customers use it", tag: "packages",
+              scope: "billing:write", status: 204, response: nil, errors: [401, 403, 404, 409]),
+        .init("GET", "/api/v1/packages/{id}/assignments", "Who may sell the package and at what operator price", tag: "packages",
+              scope: "customers:read", response: .object(["items": .array(.ref("PackageAssignment"))]), errors: [401, 403, 404]),
+        .init("POST", "/api/v1/packages/{id}/assignments", "Assign a package: the admin to a reseller (reseller_id), an owner to its sub-reseller (operator_id)",
+              tag: "packages", scope: "billing:write",
+              request: .object(["reseller_id": .integer, "operator_id": .integer, "price": .integer], required: ["price"]),
+              response: .ref("PackageAssignment"), errors: [400, 401, 403, 404, 422]),
+        .init("DELETE", "/api/v1/packages/{id}/assignments/{operator_id}", "Withdraw a package from an operator (and its sub-resellers)",
+              tag: "packages", scope: "billing:write", status: 204, response: nil, errors: [401, 403, 404]),
+        .init("GET", "/api/v1/billing-profiles", "Billing profiles of monthly customers", tag: "billing-profiles", scope: "customers:read",
+              paged: true, response: .page("BillingProfile"), errors: [400, 401, 403]),
+        .init("POST", "/api/v1/billing-profiles", "Create a billing profile (admin)", tag: "billing-profiles", scope: "billing:write",
+              request: billingProfileRequest(required: ["name", "cycle_day"]), status: 201, response: .ref("BillingProfile"), errors: [400, 401, 403, 409, 422]),
+        .init("GET", "/api/v1/billing-profiles/{id}", "One billing profile", tag: "billing-profiles", scope: "customers:read",
+              response: .ref("BillingProfile"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/billing-profiles/{id}", "Change a billing profile (admin)", tag: "billing-profiles", scope: "billing:write",
+              request: billingProfileRequest(required: []), response: .ref("BillingProfile"), errors: [400, 401, 403, 404, 409, 422]),
+        .init("DELETE", "/api/v1/billing-profiles/{id}", "Delete an unused billing profile (admin)", tag: "billing-profiles", scope: "billing:write",
+              status: 204, response: nil, errors: [401, 403, 404, 409]),
+        .init("GET", "/api/v1/vat-profiles", "VAT profiles packages and billing profiles may name", tag: "billing-profiles", scope: "customers:read",
+              response: .object(["items": .array(.object(["id": .integer, "name": .string, "rate_basis_points": .integer]))]), errors: [401, 403]),
+
+        .init("GET", "/api/v1/customers", "Customers of the caller's scope; default: active, newest first. q matches name, username prefix, phone, code; cf.<key>=value filters custom fields",
+              tag: "customers", scope: "customers:read", paged: true,
+              query: ["q", "status", "type", "zone_id", "package_id", "operator_id", "sort"], response: .ref("CustomerPage"), errors: [400, 401, 403]),
+        .init("POST", "/api/v1/customers", "Register a customer (201); type decides the required fields", tag: "customers", scope: "customers:write",
+              request: customerRequest(required: ["type", "username", "full_name"]), status: 201, response: .ref("Customer"), errors: [400, 401, 403, 409, 422]),
+        .init("GET", "/api/v1/customers/deleted", "Soft-deleted customers; q matches name, username, phone", tag: "customers", scope: "customers:read",
+              paged: true, query: ["q"], response: .page("Customer"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/customers/{id}", "One customer (404 when not visible to the caller)", tag: "customers", scope: "customers:read",
+              response: .ref("Customer"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/customers/{id}", "Edit a customer; null clears an optional field", tag: "customers", scope: "customers:write",
+              request: customerRequest(required: []), response: .ref("Customer"), errors: [400, 401, 403, 404, 409, 422]),
+        .init("DELETE", "/api/v1/customers/{id}", "Soft-delete a customer (username stays reserved); returns it", tag: "customers", scope: "customers:write",
+              response: .ref("Customer"), errors: [401, 403, 404, 409]),
+        .init("GET", "/api/v1/customers/{id}/password", "The customer's password (tenant owner only; the read is logged)", tag: "customers",
+              scope: "customers:write", response: .object(["password": .string]), errors: [401, 403, 404]),
+        .init("GET", "/api/v1/customers/{id}/devices", "The customer's MAC bindings", tag: "devices", scope: "customers:read",
+              response: .object(["items": .array(.ref("Device"))]), errors: [401, 403, 404]),
+        .init("POST", "/api/v1/customers/{id}/devices", "Bind a MAC to the customer", tag: "devices", scope: "customers:write",
+              request: .object(["mac": .text(minLength: 12, maxLength: 17), "label": .text(minLength: 0, maxLength: 100)], required: ["mac"]),
+              status: 201, response: .ref("Device"), errors: [400, 401, 403, 404, 409, 422]),
+        .init("DELETE", "/api/v1/customers/{id}/devices/{device_id}", "Remove a MAC binding", tag: "devices", scope: "customers:write",
+              status: 204, response: nil, errors: [401, 403, 404]),
+        .init("GET", "/api/v1/devices", "Every MAC binding the caller may see; q matches name, username, MAC, label", tag: "devices",
+              scope: "customers:read", paged: true, query: ["q"], response: .page("Device"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/activity", "The activity log, newest first", tag: "activity", scope: "customers:read", paged: true,
+              query: ["customer_id", "actor", "action", "from", "to"], response: .page("ActivityEntry"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/admin/customers", "Search the customers of every tenant (admin)", tag: "admin", scope: "customers:read", paged: true,
+              query: ["q", "tenant_id", "status"], response: .page("AdminCustomerHit"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/admin/customers/{tenant_id}/{id}", "One customer of any tenant (admin); logged in that tenant's activity log",
+              tag: "admin", scope: "customers:read", response: .ref("Customer"), errors: [401, 403, 404]),
+    ] + actionOperations
+
+    static let actionSummaries: [(String, String, Schema)] = [
+        ("activate", "Activate (from expired, suspended or disabled; prepaid needs validity left)", .object(["reason": .string])),
+        ("suspend", "Suspend an active customer", .object(["reason": .string])),
+        ("disable", "Disable (administratively off)", .object(["reason": .string])),
+        ("change-package", "Move to another package of the same type assigned to the customer's operator", .object(["package_id": .integer], required: ["package_id"])),
+        ("change-operator", "Move to another operator of the tenant", .object(["operator_id": .integer], required: ["operator_id"])),
+        ("reset-password", "Set (or generate) a new password; the response shows it once", .object(["password": .text(minLength: 4, maxLength: 64)])),
+        ("set-suspend-date", "Set or clear (null) the suspend date override", .object(["suspend_date": .string], required: ["suspend_date"])),
+        ("restore", "Bring a deleted customer back, disabled with reason restored", .object([:])),
     ]
+
+    static let bulkSummaries = ["activate", "suspend", "disable", "delete", "change-package", "change-operator", "restore"]
+
+    static let actionOperations: [APIOperation] = actionSummaries.map { name, summary, body in
+        APIOperation("POST", "/api/v1/customers/{id}/\(name)", summary, tag: "customer-actions", scope: "customers:write", request: body,
+                     response: .ref("Customer"), errors: [400, 401, 403, 404, 409, 422])
+    } + bulkSummaries.map { name in
+        APIOperation("POST", "/api/v1/customers/bulk/\(name)", "Bulk \(name): up to 1,000 ids, each succeeds or fails on its own", tag: "customer-actions",
+                     scope: "customers:write", request: .object(["ids": .array(.integer), "reason": .string, "package_id": .integer, "operator_id": .integer], required: ["ids"]),
+                     response: .ref("BulkOutcome"), errors: [400, 401, 403, 422])
+    }
+
+    static func packageRequest(required: [String]) -> Schema {
+        .object([
+            "name": .text(minLength: 1, maxLength: 100), "customer_type": customerType, "download_kbps": .integer, "upload_kbps": .integer,
+            "burst": .object(["download_kbps": .integer, "upload_kbps": .integer, "threshold_download_kbps": .integer,
+                              "threshold_upload_kbps": .integer, "time_seconds": .integer], required: ["download_kbps", "upload_kbps"]),
+            "time_limit_minutes": .integer, "data_limit_mb": .integer, "validity_days": .integer, "validity_hours": .integer,
+            "ip_pool": .text(minLength: 1, maxLength: 64), "suspended_pool": .text(minLength: 1, maxLength: 64), "ppp_profile": .text(minLength: 1, maxLength: 64),
+            "price": .integer, "vat_profile_id": .integer, "visibility": .enumeration(["public", "private"]), "status": .enumeration(["active", "archived"]),
+        ], required: required)
+    }
+
+    static func billingProfileRequest(required: [String]) -> Schema {
+        .object([
+            "name": .text(minLength: 1, maxLength: 100), "cycle_day": .integer, "due_days": .integer, "grace_days": .integer,
+            "auto_invoice": .boolean, "auto_suspend": .boolean, "auto_reactivate": .boolean, "cycle_ends_with_month": .boolean, "vat_profile_id": .integer,
+        ], required: required)
+    }
+
+    static let customerType = Schema.enumeration(["pppoe_daily", "pppoe_monthly", "hotspot", "static_monthly", "other"])
+    static let address = Schema.object(["house": .string, "road": .string, "area": .string, "thana": .string, "district": .string, "division": .string])
+
+    static func customerRequest(required: [String]) -> Schema {
+        .object([
+            "code": .text(minLength: 1, maxLength: 32), "type": customerType, "operator_id": .integer, "username": username,
+            "password": .text(minLength: 4, maxLength: 64), "full_name": name, "phone": .text(minLength: 1, maxLength: 30), "email": email,
+            "address": address, "zone_id": .integer, "package_id": .integer, "billing_profile_id": .integer, "nas_id": .integer,
+            "static_ip": .string, "client_type": .enumeration(["home", "corporate", "sme"]), "connection_type": .enumeration(["wired", "wireless"]),
+            "connectivity": .enumeration(["shared", "dedicated"]), "gender": .enumeration(["male", "female", "other"]),
+            "nid": .text(minLength: 1, maxLength: 40), "connection_date": .string, "expires_at": .dateTime,
+            "status": .enumeration(["active", "disabled"]), "custom_fields": .map(.string), "notes": .text(minLength: 1, maxLength: 5000),
+        ], required: required)
+    }
 
     static let schemas: [String: Schema] = [
         "Error": .object(["error": .object(["code": .string, "message": .string, "details": .map(.string)], required: ["code", "message", "details"])], required: ["error"]),
@@ -97,6 +215,41 @@ package enum OpenAPIDocument {
         "CustomField": .object(["id": .integer, "key": .string, "name": .string, "type": .enumeration(["text", "number", "date", "textarea", "select"]),
                                 "options": .array(.string), "required": .boolean, "order": .integer, "created_at": .dateTime, "updated_at": .dateTime]),
         "Zone": .object(["id": .integer, "name": .string, "description": .string, "created_at": .dateTime, "updated_at": .dateTime]),
+        "Package": .object([
+            "id": .integer, "name": .string, "customer_type": customerType, "download_kbps": .integer, "upload_kbps": .integer,
+            "burst": .object(["download_kbps": .integer, "upload_kbps": .integer, "threshold_download_kbps": .integer, "threshold_upload_kbps": .integer, "time_seconds": .integer]),
+            "time_limit_minutes": .integer, "data_limit_mb": .integer, "validity_days": .integer, "validity_hours": .integer, "ip_pool": .string,
+            "suspended_pool": .string, "ppp_profile": .string, "price": .integer, "currency": .string, "vat_profile_id": .integer,
+            "visibility": .enumeration(["public", "private"]), "status": .enumeration(["active", "archived"]), "operator_price": .integer,
+            "created_at": .dateTime, "updated_at": .dateTime,
+        ]),
+        "PackageAssignment": .object(["package_id": .integer, "tenant_id": .integer, "operator_id": .integer, "level": .enumeration(["reseller", "sub_reseller"]),
+                                      "price": .integer, "created_at": .dateTime, "updated_at": .dateTime]),
+        "BillingProfile": .object(["id": .integer, "name": .string, "cycle_day": .integer, "due_days": .integer, "grace_days": .integer,
+                                   "auto_invoice": .boolean, "auto_suspend": .boolean, "auto_reactivate": .boolean, "cycle_ends_with_month": .boolean,
+                                   "vat_profile_id": .integer, "created_at": .dateTime, "updated_at": .dateTime]),
+        "Customer": .object([
+            "id": .integer, "code": .string, "type": customerType, "operator_id": .integer, "username": .string, "full_name": .string,
+            "phone": .string, "email": .string, "address": address, "zone_id": .integer, "zone_name": .string, "package_id": .integer,
+            "package_name": .string, "billing_profile_id": .integer, "nas_id": .integer, "static_ip": .string, "client_type": .string,
+            "connection_type": .string, "connectivity": .string, "gender": .string, "nid": .string, "connection_date": .string,
+            "expires_at": .dateTime, "suspend_date": .string, "status": .enumeration(["active", "expired", "suspended", "disabled"]),
+            "status_reason": .string, "custom_fields": .map(.string), "notes": .string, "created_at": .dateTime, "created_by": .string,
+            "updated_at": .dateTime, "updated_by": .string, "deleted_at": .dateTime, "deleted_by": .string,
+        ]),
+        "CustomerPage": .object(["items": .array(.ref("Customer")), "page": .integer, "per_page": .integer, "total": .integer,
+                                 "counts": .object(["active": .integer, "expired": .integer, "suspended": .integer, "disabled": .integer])],
+                                required: ["items", "page", "per_page", "total", "counts"]),
+        "BulkOutcome": .object(["results": .array(.object(["id": .integer, "ok": .boolean, "status": .string, "error": .object(["code": .string, "message": .string, "details": .map(.string)])])),
+                                "succeeded": .integer, "failed": .integer]),
+        "Device": .object(["id": .integer, "customer_id": .integer, "customer_name": .string, "username": .string, "mac": .string,
+                           "label": .string, "added_by": .string, "added_at": .dateTime]),
+        "ActivityEntry": .object(["id": .integer, "occurred_at": .dateTime, "operator_id": .integer, "customer_id": .integer, "action": .string,
+                                  "actor": .string, "actor_user_id": .integer, "actor_token_id": .integer, "changes": .object([:]),
+                                  "request_id": .string, "client_ip": .string]),
+        "AdminCustomerHit": .object(["tenant_id": .integer, "tenant_name": .string, "customer_id": .integer, "operator_id": .integer, "code": .string,
+                                     "username": .string, "full_name": .string, "phone": .string, "type": .string, "status": .string,
+                                     "deleted": .boolean, "created_at": .dateTime]),
         "Operator": .object(["id": .integer, "parent_id": .integer, "name": .string, "kind": .enumeration(["owner", "sub_reseller"]),
                              "status": .enumeration(["active", "suspended"]), "username": .string, "created_at": .dateTime]),
     ]

@@ -1,0 +1,157 @@
+import Foundation
+import Platform
+import PostgresNIO
+
+/// The customer list's filters, validated.
+struct CustomerFilter: Sendable {
+    var search: String?
+    /// nil: every status.
+    var statuses: [String]?
+    var type: String?
+    var zoneID: Int64?
+    var packageID: Int64?
+    var operatorID: Int64?
+    /// `cf.<key>=value`, values normalised by their field's type.
+    var custom: [String: String] = [:]
+    var sort: CustomerSort = .newest
+    /// A sub-reseller's operators: added as a plain predicate too, so the planner can use the operator index
+    /// (row-level security enforces the same, but hides it from index selection).
+    var operators: [Int64]?
+}
+
+enum CustomerSort: String, CaseIterable {
+    case newest = "-created_at", oldest = "created_at", name, nameDescending = "-name", expiresAt = "expires_at", expiresAtDescending = "-expires_at"
+
+    var orderBy: String {
+        switch self {
+        case .newest: "c.created_at DESC, c.id DESC"
+        case .oldest: "c.created_at, c.id"
+        case .name: "c.search_name, c.id"
+        case .nameDescending: "c.search_name DESC, c.id DESC"
+        case .expiresAt: "c.expires_at NULLS LAST, c.id"
+        case .expiresAtDescending: "c.expires_at DESC NULLS LAST, c.id DESC"
+        }
+    }
+}
+
+extension CustomerRepository {
+    /// One page of live customers and the per-status counts of the same filter (status aside), in two statements.
+    func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
+        var counting = SQLBuilder("SELECT c.status, count(*) FROM customers c WHERE c.deleted_at IS NULL")
+        Self.appendFilter(filter, includeStatus: false, to: &counting)
+        counting.append(" GROUP BY c.status")
+        var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
+        for try await (status, count) in try await connection.query(counting.query, logger: logger).decode((String, Int).self) {
+            counts[status] = count
+        }
+        let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
+
+        var items: [Customer] = []
+        if page.offset < total {
+            var b = SQLBuilder("SELECT \(Self.columns) FROM customers c \(Self.joins) WHERE c.deleted_at IS NULL")
+            Self.appendFilter(filter, includeStatus: true, to: &b)
+            b.append(" ORDER BY \(filter.sort.orderBy) LIMIT \(page.perPage) OFFSET \(page.offset)")
+            items = try await decode(try await connection.query(b.query, logger: logger))
+        }
+        return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: counts)
+    }
+
+    /// Soft-deleted customers, most recently deleted first.
+    func deleted(search: String?, operators: [Int64]?, page: PageRequest, on connection: PostgresConnection) async throws -> Page<Customer> {
+        var filter = CustomerFilter(search: search)
+        filter.operators = operators
+        var counting = SQLBuilder("SELECT count(*) FROM customers c WHERE c.deleted_at IS NOT NULL")
+        Self.appendFilter(filter, includeStatus: false, to: &counting)
+        let total = try await connection.scalar(counting.query, as: Int.self, logger: logger) ?? 0
+        var b = SQLBuilder("SELECT \(Self.columns) FROM customers c \(Self.joins) WHERE c.deleted_at IS NOT NULL")
+        Self.appendFilter(filter, includeStatus: false, to: &b)
+        b.append(" ORDER BY c.deleted_at DESC, c.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)")
+        let items = try await decode(try await connection.query(b.query, logger: logger))
+        return Page(items: items, page: page.page, perPage: page.perPage, total: total)
+    }
+
+    static func appendFilter(_ filter: CustomerFilter, includeStatus: Bool, to b: inout SQLBuilder) {
+        if let operators = filter.operators { b.append(" AND c.operator_id = ANY(\(b.bind(operators))::bigint[])") }
+        if includeStatus, let statuses = filter.statuses { b.append(" AND c.status = ANY(\(b.bind(statuses))::text[])") }
+        if let type = filter.type { b.append(" AND c.type = \(b.bind(type))") }
+        if let zone = filter.zoneID { b.append(" AND c.zone_id = \(b.bind(zone))") }
+        if let package = filter.packageID { b.append(" AND c.package_id = \(b.bind(package))") }
+        if let operatorID = filter.operatorID { b.append(" AND c.operator_id = \(b.bind(operatorID))") }
+        if !filter.custom.isEmpty { b.append(" AND c.custom @> \(b.bind(json(filter.custom)))::jsonb") }
+        if let search = filter.search { appendSearch(search, to: &b) }
+    }
+
+    /// `q`: a name fragment (accent- and case-insensitive, trigram index), a username prefix, a phone number
+    /// in any format (or the start of one), or a customer code.
+    static func appendSearch(_ search: String, to b: inout SQLBuilder) {
+        var alternatives: [String] = []
+        let fragment = "%" + escapeLike(search) + "%"
+        alternatives.append("c.search_name LIKE platform.fold(\(b.bind(fragment)))")
+        alternatives.append("lower(c.username) LIKE \(b.bind(escapeLike(search.lowercased()) + "%"))")
+        alternatives.append("lower(c.code) = \(b.bind(search.lowercased()))")
+        if let phone = Validate.normalizedPhone(search) {
+            alternatives.append("c.phone = \(b.bind(phone))")
+        } else {
+            let digits = search.filter { $0.isASCII && $0.isNumber }
+            let isPartialNumber = digits.count >= 4 && search.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == " " || $0 == "-" || $0 == "+" }
+            if isPartialNumber {
+                // `+88017…` / `88017…` / `017…` all start the stored `017…`.
+                var local = digits
+                if local.hasPrefix("880") { local = "0" + local.dropFirst(3) }
+                alternatives.append("c.phone LIKE \(b.bind(local + "%"))")
+            }
+        }
+        b.append(" AND (" + alternatives.joined(separator: " OR ") + ")")
+    }
+
+    // MARK: Admin, across tenants
+
+    /// The admin's search of every tenant through `platform.customer_index` (application role).
+    func adminSearch(
+        search: String?, tenantID: Int64?, status: String?, page: PageRequest, on connection: PostgresConnection
+    ) async throws -> Page<AdminCustomerHit> {
+        var where_ = SQLBuilder(" WHERE true")
+        if let tenantID { where_.append(" AND x.tenant_id = \(where_.bind(tenantID))") }
+        if status == "deleted" {
+            where_.append(" AND x.deleted")
+        } else {
+            where_.append(" AND NOT x.deleted")
+            if let status { where_.append(" AND x.status = \(where_.bind(status))") }
+        }
+        if let search {
+            var alternatives = [
+                "x.search_name LIKE platform.fold(\(where_.bind("%" + escapeLike(search) + "%")))",
+                "lower(x.username) LIKE \(where_.bind(escapeLike(search.lowercased()) + "%"))",
+                "lower(x.code) = \(where_.bind(search.lowercased()))",
+            ]
+            if let phone = Validate.normalizedPhone(search) { alternatives.append("x.phone = \(where_.bind(phone))") }
+            where_.append(" AND (" + alternatives.joined(separator: " OR ") + ")")
+        }
+        let total = try await connection.scalar(
+            PostgresQuery(unsafeSQL: "SELECT count(*) FROM platform.customer_index x" + where_.sql, binds: where_.binds), as: Int.self, logger: logger
+        ) ?? 0
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT x.tenant_id, t.name, x.customer_id, x.operator_id, x.code, x.username, x.full_name, x.phone, x.type, x.status,
+                        x.deleted, x.created_at
+                    FROM platform.customer_index x JOIN platform.tenants t ON t.id = x.tenant_id
+                    """ + where_.sql + " ORDER BY x.created_at DESC, x.tenant_id, x.customer_id LIMIT \(page.perPage) OFFSET \(page.offset)",
+                binds: where_.binds
+            ),
+            logger: logger
+        )
+        var items: [AdminCustomerHit] = []
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            items.append(AdminCustomerHit(
+                tenantID: try r.get("tenant_id"), tenantName: try r.get("name"), customerID: try r.get("customer_id"),
+                operatorID: try r.get("operator_id"), code: try r.get("code"), username: try r.get("username"),
+                fullName: try r.get("full_name"), phone: try r.get("phone"), type: try r.get("type"), status: try r.get("status"),
+                deleted: try r.get("deleted"), createdAt: try r.get("created_at")
+            ))
+        }
+        return Page(items: items, page: page.page, perPage: page.perPage, total: total)
+    }
+}
+

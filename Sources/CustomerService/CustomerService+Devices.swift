@@ -73,8 +73,8 @@ extension CustomerService {
             for try await (operatorID, devices) in locked.decode((Int64, Int).self) { found = (operatorID, devices) }
             guard let found else { throw PlatformError.notFound("customer") }
             guard found.devices < maxDevicesPerCustomer else { throw CustomerError.tooManyDevices(max: maxDevicesPerCustomer) }
-            let rows = try await customers.translatingConflicts {
-                try await connection.query(
+            let devices = try await customers.translatingConflicts {
+                try await Self.decodeDevices(try await connection.query(
                     """
                     WITH d AS (
                         INSERT INTO customer_devices (customer_id, mac, label, added_by)
@@ -90,9 +90,9 @@ extension CustomerService {
                     SELECT \(unescaped: Self.deviceColumns) FROM d JOIN customers c ON c.id = d.customer_id
                     """,
                     logger: logger
-                )
+                ))
             }
-            guard let device = try await Self.decodeDevices(rows).first else { throw PlatformError.internalError("device insert returned nothing") }
+            guard let device = devices.first else { throw PlatformError.internalError("device insert returned nothing") }
             return device
         }
     }

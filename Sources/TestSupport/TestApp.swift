@@ -17,6 +17,7 @@ package struct TestApp: Sendable {
     /// Builds the app on a fresh database, runs `body` with the Postgres pool running, then drops the database.
     package static func with<T: Sendable>(
         configure: (inout AppConfig) -> Void = { _ in },
+        logHandler: (@Sendable (String) -> any LogHandler)? = nil,
         _ body: (TestApp) async throws -> T
     ) async throws -> T {
         let name = try await TestDatabases.shared.makeDatabase()
@@ -25,8 +26,9 @@ package struct TestApp: Sendable {
         config.redis.keyPrefix = "test:\(name):"
         configure(&config)
         let clock = ManualWallClock(Date())
-        var logger = Logger(label: "uplink.test")
-        logger.logLevel = ProcessInfo.processInfo.environment["UPLINK_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        var logger = logHandler.map { Logger(label: "uplink.test", factory: $0) } ?? Logger(label: "uplink.test")
+        logger.logLevel = logHandler != nil ? .trace
+            : ProcessInfo.processInfo.environment["UPLINK_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let app = try UplinkApplication(config: config, logger: logger, clock: clock)
         let testApp = TestApp(app: app, clock: clock, databaseName: name)
         do {

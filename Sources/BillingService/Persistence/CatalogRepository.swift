@@ -56,8 +56,8 @@ struct CatalogRepository: Sendable {
 
     func insertPackage(_ input: CatalogPackage, on connection: PostgresConnection) async throws -> CatalogPackage {
         let burst = input.burst
-        let rows = try await translating {
-            try await connection.query(
+        let inserted = try await translating {
+            try await decodePackages(try await connection.query(
                 """
                 INSERT INTO catalog.packages AS p (name, customer_type, download_kbps, upload_kbps, burst_download_kbps,
                     burst_upload_kbps, burst_threshold_download_kbps, burst_threshold_upload_kbps, burst_time_seconds,
@@ -70,17 +70,17 @@ struct CatalogRepository: Sendable {
                 RETURNING \(unescaped: Self.packageColumns), NULL::bigint AS operator_price
                 """,
                 logger: logger
-            )
+            ))
         }
-        guard let package = try await decodePackages(rows).first else { throw PlatformError.internalError("package insert returned nothing") }
+        guard let package = inserted.first else { throw PlatformError.internalError("package insert returned nothing") }
         return package
     }
 
     /// Writes the full, already merged and validated state of a package.
     func updatePackage(_ package: CatalogPackage, on connection: PostgresConnection) async throws -> CatalogPackage? {
         let burst = package.burst
-        let rows = try await translating {
-            try await connection.query(
+        return try await translating {
+            try await decodePackages(try await connection.query(
                 """
                 UPDATE catalog.packages AS p SET name = \(package.name), download_kbps = \(package.downloadKbps),
                     upload_kbps = \(package.uploadKbps), burst_download_kbps = \(burst?.downloadKbps),
@@ -95,9 +95,8 @@ struct CatalogRepository: Sendable {
                 RETURNING \(unescaped: Self.packageColumns), NULL::bigint AS operator_price
                 """,
                 logger: logger
-            )
+            )).first
         }
-        return try await decodePackages(rows).first
     }
 
     func deletePackage(id: Int64, on connection: PostgresConnection) async throws -> Bool {
@@ -206,9 +205,9 @@ struct CatalogRepository: Sendable {
     }
 
     func saveBillingProfile(_ profile: BillingProfile, isNew: Bool, on connection: PostgresConnection) async throws -> BillingProfile? {
-        let rows = try await translating {
+        return try await translating {
             if isNew {
-                try await connection.query(
+                try await decodeProfiles(try await connection.query(
                     """
                     INSERT INTO catalog.billing_profiles (name, cycle_day, due_days, grace_days, auto_invoice, auto_suspend,
                         auto_reactivate, cycle_ends_with_month, vat_profile_id)
@@ -217,9 +216,9 @@ struct CatalogRepository: Sendable {
                     RETURNING \(unescaped: Self.profileColumns)
                     """,
                     logger: logger
-                )
+                )).first
             } else {
-                try await connection.query(
+                try await decodeProfiles(try await connection.query(
                     """
                     UPDATE catalog.billing_profiles SET name = \(profile.name), cycle_day = \(profile.cycleDay),
                         due_days = \(profile.dueDays), grace_days = \(profile.graceDays), auto_invoice = \(profile.autoInvoice),
@@ -229,10 +228,9 @@ struct CatalogRepository: Sendable {
                     RETURNING \(unescaped: Self.profileColumns)
                     """,
                     logger: logger
-                )
+                )).first
             }
         }
-        return try await decodeProfiles(rows).first
     }
 
     func deleteBillingProfile(id: Int64, on connection: PostgresConnection) async throws -> Bool {
@@ -255,7 +253,7 @@ struct CatalogRepository: Sendable {
 
     // MARK: Decoding
 
-    private func translating(_ body: () async throws -> PostgresRowSequence) async throws -> PostgresRowSequence {
+    private func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {

@@ -173,8 +173,8 @@ struct CustomerRepository: Sendable {
             )
             SELECT \(Self.columns) FROM c \(Self.joins)
             """)
-        let rows = try await translatingConflicts { try await connection.query(b.query, logger: logger) }
-        guard let customer = try await decode(rows).first else { throw PlatformError.internalError("customer insert returned nothing") }
+        let inserted = try await translatingConflicts { try await decode(try await connection.query(b.query, logger: logger)) }
+        guard let customer = inserted.first else { throw PlatformError.internalError("customer insert returned nothing") }
         return customer
     }
 
@@ -225,8 +225,8 @@ struct CustomerRepository: Sendable {
             )
             SELECT \(Self.columns) FROM after_row c \(Self.joins) ORDER BY c.id
             """)
-        let rows = try await translatingConflicts { try await connection.query(b.query, logger: logger) }
-        return try await decode(rows)
+        // Constraint errors of a data-modifying statement can arrive with its rows: decode inside the translation.
+        return try await translatingConflicts { try await decode(try await connection.query(b.query, logger: logger)) }
     }
 
     enum OutboxRule {

@@ -6,6 +6,7 @@
 #   make test        full test suite against throwaway services (what CI runs)
 #   make build       build the server (CONFIG=debug|release)
 #   make bench       run the benchmarks (bench/run.sh)
+#   make bench-customers  customer list/search at 1,000,000 customers (bench/customers.sh)
 #   make fuzz        fuzz the API from its OpenAPI document; fails on any 5xx
 #   make clean-data  stop services and delete .data (database, redis)
 
@@ -31,7 +32,7 @@ APP_ENV := \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
-.PHONY: deps deps-bench build run stop status test bench fuzz clean-data
+.PHONY: deps deps-bench build run stop status test bench bench-customers fuzz clean-data
 
 deps:
 	bash infra/install-deps.sh
@@ -61,6 +62,9 @@ test: deps
 
 bench: deps-bench
 	bash bench/run.sh
+
+bench-customers: deps-bench
+	bash bench/customers.sh
 
 fuzz: deps
 	bash infra/fuzz.sh

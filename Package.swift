@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "uplink",
             dependencies: [
-                "TenantRouter", "Platform", "AuthService",
+                "TenantRouter", "Platform", "AuthService", "CustomerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -38,115 +38,30 @@ PG_PORT="${BENCH_PG_PORT:-55434}"
 REDIS_PORT="${BENCH_REDIS_PORT:-56381}"
 HTTP_PORT="${BENCH_HTTP_PORT:-18080}"
 
-BIN=".build/$CONFIG/uplink"
 DATA_DIR="$ROOT_DIR/.data/bench"
-SERVER_LOG="$DATA_DIR/server.log"
-BASE_URL="http://127.0.0.1:$HTTP_PORT"
 LUA="$ROOT_DIR/bench/wrk-report.lua"
+# shellcheck source=bench/lib.sh
+. "$ROOT_DIR/bench/lib.sh"
 
 # How this run was invoked, with every setting spelled out, so a result in
 # BENCHMARKS.md can be reproduced exactly.
 COMMAND_LINE="CONFIG=$CONFIG CONNECTIONS=$CONNECTIONS THREADS=$THREADS DURATION=$DURATION WARMUP=$WARMUP DB_ITERATIONS=$DB_ITERATIONS BENCH_LOG_LEVEL=$LOG_LEVEL bash bench/run.sh"
 
-phase() { printf '\n==> %s\n' "$*"; }
-die() { echo "bench: error: $*" >&2; exit 1; }
-
-for tool in wrk curl python3; do
-  command -v "$tool" >/dev/null || die "$tool not found; run: bash infra/install-deps.sh --bench"
-done
-
-if [ ! -x "$BIN" ]; then
-  phase "Building $BIN"
-  swift build -c "$CONFIG" --product uplink
-fi
-
-# A server left over from an interrupted run (or anything else) on this port
-# would be measured instead of ours.
-if curl -s -o /dev/null --max-time 2 "$BASE_URL/healthz"; then
-  die "something already answers on $BASE_URL; stop it or set BENCH_HTTP_PORT"
-fi
-
-export UPLINK_DATA_DIR="$DATA_DIR"
-export UPLINK_PG_PORT="$PG_PORT"
-export UPLINK_REDIS_PORT="$REDIS_PORT"
-# Throwaway data: durability work would only add noise.
-export UPLINK_PG_FAST=1
-export UPLINK_REDIS_EPHEMERAL=1
-
-SERVER_PID=""
-WRK_PID=""
-cleanup() {
-  local rc=$?
-  [ -n "$WRK_PID" ] && kill -TERM "$WRK_PID" 2>/dev/null || true
-  # The log is about to be deleted; show its end when something went wrong
-  # (but not after Ctrl-C or termination, which are no failures).
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ "$rc" -ne 143 ] && [ -s "$SERVER_LOG" ]; then
-    phase "Last lines of $SERVER_LOG"
-    tail -n 20 "$SERVER_LOG" >&2 || true
-  fi
-  phase "Stopping server and services, removing $DATA_DIR"
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    # Give graceful shutdown a moment, then insist.
-    for _ in $(seq 1 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  bash infra/services.sh stop || true
-  rm -rf "$DATA_DIR"
-  exit "$rc"
-}
-trap cleanup EXIT
-# Route Ctrl-C and termination through the EXIT trap as well.
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-phase "Fresh services in $DATA_DIR (Postgres 127.0.0.1:$PG_PORT, Redis 127.0.0.1:$REDIS_PORT)"
-# An interrupted earlier run may have left services running on this dir.
-bash infra/services.sh stop >/dev/null 2>&1 || true
-rm -rf "$DATA_DIR"
-mkdir -p "$DATA_DIR"
-bash infra/services.sh start
-
-export UPLINK_DATA_KEY_FILE="$DATA_DIR/data.key"
-export UPLINK_DATABASE_URL="postgres://uplink:uplink@127.0.0.1:$PG_PORT/uplink"
-export UPLINK_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-export UPLINK_HTTP_HOST=127.0.0.1
-export UPLINK_HTTP_PORT="$HTTP_PORT"
+require_tools wrk curl python3
+ensure_binary
+install_traps
+start_fresh_services
 
 phase "Migrating and seeding"
 "$BIN" migrate
 "$BIN" seed --demo
 
-phase "Starting $BIN serve on $BASE_URL (log level $LOG_LEVEL, log $SERVER_LOG)"
-UPLINK_LOG_LEVEL="$LOG_LEVEL" "$BIN" serve >>"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 300); do
-  curl -s -o /dev/null --max-time 1 "$BASE_URL/healthz" && break
-  kill -0 "$SERVER_PID" 2>/dev/null || die "server exited during start-up"
-  sleep 0.1
-done
-curl -sf -o /dev/null --max-time 1 "$BASE_URL/healthz" \
-  || die "server did not answer /healthz within 30 s"
+start_server
 
 phase "Logging in as the demo reseller"
-login="$(curl -sS --max-time 10 -X POST "$BASE_URL/api/v1/auth/login" \
-  -H 'Content-Type: application/json' \
-  --data '{"username":"dhakanet","password":"dhakanet-demo-2026"}' \
-  -w '\n%{http_code}')"
-login_status="${login##*$'\n'}"
-login_body="${login%$'\n'*}"
-[ "$login_status" = "200" ] || die "login returned HTTP $login_status: $login_body"
-read -r TOKEN OPERATOR_ID < <(printf '%s' "$login_body" | python3 -c '
-import json, sys
-body = json.load(sys.stdin)
-print(body["token"], body["user"]["operator_id"])
-') || true
+read -r TOKEN OPERATOR_ID < <(login dhakanet dhakanet-demo-2026) || true
 [ -n "$TOKEN" ] && [ -n "$OPERATOR_ID" ] && [ "$OPERATOR_ID" != "None" ] \
-  || die "login response lacks token or operator_id: $login_body"
+  || die "login response lacks token or operator_id"
 echo "token ${TOKEN:0:8}…, operator_id $OPERATOR_ID"
 
 # name | path | needs the bearer token
@@ -155,17 +70,6 @@ ENDPOINTS=(
   "GET /api/v1/auth/me|/api/v1/auth/me|yes"
   "GET /api/v1/operators/{id}|/api/v1/operators/$OPERATOR_ID|yes"
 )
-
-# wrk catches SIGINT and exits normally, and bash then ignores the Ctrl-C that
-# stopped it. Waiting on it as a background job lets the INT trap fire at once.
-run_wrk() {
-  local out="$1"
-  shift
-  wrk "$@" >"$out" &
-  WRK_PID=$!
-  wait "$WRK_PID"
-  WRK_PID=""
-}
 
 RESULTS=()
 for entry in "${ENDPOINTS[@]}"; do

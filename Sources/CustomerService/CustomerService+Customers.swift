@@ -9,6 +9,44 @@ extension CustomerService {
         for principal: Principal, search: String?, status: String?, type: String?, zoneID: String?, packageID: String?,
         operatorID: String?, custom: [String: String], sort: String?, page: PageRequest
     ) async throws -> CustomerPage {
+        var filter = try Self.filter(
+            for: principal, search: search, status: status, type: type, zoneID: zoneID, packageID: packageID, operatorID: operatorID, sort: sort
+        )
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+            try await resolveCustomFilter(custom, into: &filter, on: connection)
+            return try await customers.list(filter, page: page, on: connection)
+        }
+    }
+
+    /// The plans of the list's two statements for these parameters (`EXPLAIN ANALYZE`, in the caller's scope),
+    /// for benchmarks and for checking index use.
+    package func explainListCustomers(
+        for principal: Principal, search: String? = nil, status: String? = nil, type: String? = nil, zoneID: String? = nil,
+        packageID: String? = nil, operatorID: String? = nil, sort: String? = nil, page: PageRequest = PageRequest()
+    ) async throws -> (counts: [String], page: [String]) {
+        let filter = try Self.filter(
+            for: principal, search: search, status: status, type: type, zoneID: zoneID, packageID: packageID, operatorID: operatorID, sort: sort
+        )
+        let statements = CustomerRepository.listStatements(filter, page: page)
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+            (try await customers.explain(statements.counts, on: connection), try await customers.explain(statements.page, on: connection))
+        }
+    }
+
+    /// The same for the admin's cross-tenant search.
+    package func explainAdminSearch(search: String?, status: String? = nil) async throws -> (count: [String], page: [String]) {
+        let statements = CustomerRepository.adminStatements(search: search, tenantID: nil, status: status, page: PageRequest())
+        return try await database.withPlatformTransaction { connection in
+            (try await customers.explain(statements.count, on: connection), try await customers.explain(statements.page, on: connection))
+        }
+    }
+
+    /// The list's filter from query parameters. Default view: active customers, newest first; with a search
+    /// and no status, every status.
+    static func filter(
+        for principal: Principal, search: String?, status: String?, type: String?, zoneID: String?, packageID: String?,
+        operatorID: String?, sort: String?
+    ) throws -> CustomerFilter {
         var filter = CustomerFilter()
         filter.search = try search.flatMap { text in
             let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -34,23 +72,24 @@ extension CustomerService {
             }
             filter.sort = value
         }
-        filter.operators = Self.operatorList(principal)
-        return try await database.withTenantTransaction(principal.tenantScope) { connection in
-            if !custom.isEmpty {
-                let fields = try await customFields.list(page: PageRequest(page: 1, perPage: 200), on: connection).items
-                for (key, value) in custom {
-                    guard let field = fields.first(where: { $0.key == key }) else {
-                        throw PlatformError.invalidInput(field: "cf.\(key)", reason: "no such custom field")
-                    }
-                    var optional = field
-                    optional.required = false
-                    guard let normalized = try optional.normalized(value) else {
-                        throw PlatformError.invalidInput(field: "cf.\(key)", reason: "must not be empty")
-                    }
-                    filter.custom[key] = normalized
-                }
+        filter.operators = operatorList(principal)
+        return filter
+    }
+
+    /// `cf.<key>=value` filters: the key must be a field of the tenant, the value is normalised by its type.
+    func resolveCustomFilter(_ custom: [String: String], into filter: inout CustomerFilter, on connection: PostgresConnection) async throws {
+        guard !custom.isEmpty else { return }
+        let fields = try await customFields.list(page: PageRequest(page: 1, perPage: 200), on: connection).items
+        for (key, value) in custom {
+            guard let field = fields.first(where: { $0.key == key }) else {
+                throw PlatformError.invalidInput(field: "cf.\(key)", reason: "no such custom field")
             }
-            return try await customers.list(filter, page: page, on: connection)
+            var optional = field
+            optional.required = false
+            guard let normalized = try optional.normalized(value) else {
+                throw PlatformError.invalidInput(field: "cf.\(key)", reason: "must not be empty")
+            }
+            filter.custom[key] = normalized
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthService
+import CustomerService
 import Foundation
 import Platform
 import PostgresNIO
@@ -9,7 +10,7 @@ import TenantRouter
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that need the database directly.",
-        subcommands: [DatabaseScope.self]
+        subcommands: [DatabaseScope.self, CustomerPlans.self]
     )
 
     struct DatabaseScope: AsyncParsableCommand {
@@ -85,6 +86,56 @@ struct Bench: AsyncParsableCommand {
             print(name.padding(toLength: 33, withPad: " ", startingAt: 0)
                 + String(roundTrips).padding(toLength: 11, withPad: " ", startingAt: 0)
                 + String(format: "%9d %9d %9d", p50, p99, mean))
+        }
+    }
+
+    /// `uplink bench plans`: `EXPLAIN ANALYZE` of the customer list's statements for the benchmark's scenarios,
+    /// run through the same code that serves the API, so the plans are those of the real queries.
+    struct CustomerPlans: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plans",
+            abstract: "Query plans of the customer list and the admin search for the benchmark scenarios."
+        )
+
+        @Option(help: "Login whose scope the list runs in.") var owner = "bench-001-owner"
+        @Option(help: "Name fragment.") var name = "rahim"
+        @Option(help: "Username prefix.") var username = "b001-1234"
+        @Option(help: "Phone number (any format).") var phone = "01700000000"
+        @Option(help: "Zone id for the zone + status filter.") var zone = "1"
+        @Flag(help: "Print whole plans, not only their key lines.") var full = false
+
+        func run() async throws {
+            let app = try loadApplication(label: "uplink.bench")
+            try await app.withRunningDatabase {
+                guard let principal = try await app.auth.principal(forUsername: owner) else {
+                    throw ValidationError("no login \(owner): run `uplink seed --customers …` first")
+                }
+                let scenarios: [(String, String?, String?, String?)] = [
+                    ("default page (active, newest first)", nil, nil, nil),
+                    ("name fragment q=\(name)", name, nil, nil),
+                    ("username prefix q=\(username)", username, nil, nil),
+                    ("phone q=\(phone)", phone, nil, nil),
+                    ("zone \(zone) + status suspended", nil, "suspended", zone),
+                ]
+                for (label, search, status, zone) in scenarios {
+                    let plans = try await app.customers.explainListCustomers(for: principal, search: search, status: status, zoneID: zone)
+                    print("\n### \(label)\ncounts:")
+                    show(plans.counts)
+                    print("page:")
+                    show(plans.page)
+                }
+                let admin = try await app.customers.explainAdminSearch(search: name)
+                print("\n### admin search q=\(name) (every tenant)\ncount:")
+                show(admin.count)
+                print("page:")
+                show(admin.page)
+            }
+            await app.shutdown()
+        }
+
+        private func show(_ lines: [String]) {
+            let keys = ["Scan", "Execution Time", "Planning Time", "Sort Method", "Limit"]
+            for line in lines where full || keys.contains(where: { line.contains($0) }) { print("    " + line) }
         }
     }
 }

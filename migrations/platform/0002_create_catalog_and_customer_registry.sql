@@ -3,6 +3,21 @@
 -- (one namespace, because RADIUS and the routers see one), the narrow cross-tenant search index and the
 -- provisioning outbox.
 
+-- Each tenant has two roles: `uplink_t_<id>` for its owner (the whole tenant) and `uplink_ts_<id>` for its
+-- sub-resellers (their own operators' rows only). Tenant tables give each group its own row-level-security
+-- policy: the owners' is `true`, which the planner drops, so an owner's queries carry no per-row policy and
+-- may use any index; the sub-resellers' filters by operator.
+DO $groups$ BEGIN
+    BEGIN CREATE ROLE uplink_owners NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+    BEGIN CREATE ROLE uplink_subresellers NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+END $groups$;
+
+-- Logins of the current tenant, for either of its roles.
+CREATE OR REPLACE VIEW platform.tenant_logins WITH (security_barrier) AS
+    SELECT u.id AS user_id, u.operator_id, u.username, u.email, u.role, u.status, u.last_login_at
+    FROM platform.users u
+    WHERE current_user IN ('uplink_t_' || u.tenant_id, 'uplink_ts_' || u.tenant_id);
+
 -- Trusted extensions (a database owner may create them): trigram indexes for substring search and
 -- accent folding for names.
 CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA platform;
@@ -145,6 +160,7 @@ CREATE TABLE platform.customer_index (
 CREATE INDEX customer_index_name ON platform.customer_index USING gin (search_name platform.gin_trgm_ops);
 CREATE INDEX customer_index_username ON platform.customer_index (lower(username) text_pattern_ops);
 CREATE INDEX customer_index_phone ON platform.customer_index (phone text_pattern_ops);
+CREATE INDEX customer_index_code ON platform.customer_index (lower(code));
 CREATE INDEX customer_index_created ON platform.customer_index (created_at DESC, tenant_id, customer_id);
 
 -- Keeps `usernames` and `customer_index` equal to a tenant's `customers` table, set-based, per statement.

@@ -70,9 +70,10 @@ CREATE INDEX customers_phone ON customers (phone text_pattern_ops);
 CREATE INDEX customers_custom ON customers USING gin (custom jsonb_path_ops);
 CREATE INDEX customers_deleted ON customers (deleted_at DESC, id DESC) WHERE deleted_at IS NOT NULL;
 
--- Sub-resellers see only their own customers, enforced by the database.
+-- Sub-resellers see only their own customers, enforced by the database; the tenant's owner sees all.
 ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
-CREATE POLICY customers_scope ON customers
+CREATE POLICY customers_owner ON customers TO uplink_owners USING (true) WITH CHECK (true);
+CREATE POLICY customers_subreseller ON customers TO uplink_subresellers
     USING (platform.operator_visible(operator_id))
     WITH CHECK (platform.operator_visible(operator_id));
 
@@ -98,7 +99,8 @@ CREATE INDEX customer_devices_customer ON customer_devices (customer_id);
 
 -- A device is visible exactly when its customer is (the subquery runs under the customers policy).
 ALTER TABLE customer_devices ENABLE ROW LEVEL SECURITY;
-CREATE POLICY customer_devices_scope ON customer_devices
+CREATE POLICY customer_devices_owner ON customer_devices TO uplink_owners USING (true) WITH CHECK (true);
+CREATE POLICY customer_devices_subreseller ON customer_devices TO uplink_subresellers
     USING (EXISTS (SELECT 1 FROM customers c WHERE c.id = customer_id))
     WITH CHECK (EXISTS (SELECT 1 FROM customers c WHERE c.id = customer_id));
 
@@ -122,6 +124,7 @@ CREATE INDEX activity_log_time ON activity_log (occurred_at DESC, id DESC);
 CREATE INDEX activity_log_actor ON activity_log (actor_username, id DESC);
 
 ALTER TABLE activity_log ENABLE ROW LEVEL SECURITY;
-CREATE POLICY activity_log_scope ON activity_log
+CREATE POLICY activity_log_owner ON activity_log TO uplink_owners USING (true) WITH CHECK (true);
+CREATE POLICY activity_log_subreseller ON activity_log TO uplink_subresellers
     USING (platform.operator_visible(operator_id))
     WITH CHECK (platform.operator_visible(operator_id));

@@ -37,23 +37,36 @@ enum CustomerSort: String, CaseIterable {
 extension CustomerRepository {
     /// One page of live customers and the per-status counts of the same filter (status aside), in two statements.
     func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
-        var counting = SQLBuilder("SELECT c.status, count(*) FROM customers c WHERE c.deleted_at IS NULL")
-        Self.appendFilter(filter, includeStatus: false, to: &counting)
-        counting.append(" GROUP BY c.status")
+        let statements = Self.listStatements(filter, page: page)
         var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
-        for try await (status, count) in try await connection.query(counting.query, logger: logger).decode((String, Int).self) {
+        for try await (status, count) in try await connection.query(statements.counts, logger: logger).decode((String, Int).self) {
             counts[status] = count
         }
         let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
-
         var items: [Customer] = []
         if page.offset < total {
-            var b = SQLBuilder("SELECT \(Self.columns) FROM customers c \(Self.joins) WHERE c.deleted_at IS NULL")
-            Self.appendFilter(filter, includeStatus: true, to: &b)
-            b.append(" ORDER BY \(filter.sort.orderBy) LIMIT \(page.perPage) OFFSET \(page.offset)")
-            items = try await decode(try await connection.query(b.query, logger: logger))
+            items = try await decode(try await connection.query(statements.page, logger: logger))
         }
         return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: counts)
+    }
+
+    /// The list's two statements: per-status counts of the filter (status aside), and the page.
+    static func listStatements(_ filter: CustomerFilter, page: PageRequest) -> (counts: PostgresQuery, page: PostgresQuery) {
+        var counting = SQLBuilder("SELECT c.status, count(*) FROM customers c WHERE c.deleted_at IS NULL")
+        appendFilter(filter, includeStatus: false, to: &counting)
+        counting.append(" GROUP BY c.status")
+        var b = SQLBuilder("SELECT \(columns) FROM customers c \(joins) WHERE c.deleted_at IS NULL")
+        appendFilter(filter, includeStatus: true, to: &b)
+        b.append(" ORDER BY \(filter.sort.orderBy) LIMIT \(page.perPage) OFFSET \(page.offset)")
+        return (counting.query, b.query)
+    }
+
+    /// `EXPLAIN (ANALYZE, BUFFERS)` of a statement, one line per plan line.
+    func explain(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [String] {
+        var lines: [String] = []
+        let explained = PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS) " + query.sql, binds: query.binds)
+        for try await line in try await connection.query(explained, logger: logger).decode(String.self) { lines.append(line) }
+        return lines
     }
 
     /// Soft-deleted customers, most recently deleted first.
@@ -72,7 +85,14 @@ extension CustomerRepository {
 
     static func appendFilter(_ filter: CustomerFilter, includeStatus: Bool, to b: inout SQLBuilder) {
         if let operators = filter.operators { b.append(" AND c.operator_id = ANY(\(b.bind(operators))::bigint[])") }
-        if includeStatus, let statuses = filter.statuses { b.append(" AND c.status = ANY(\(b.bind(statuses))::text[])") }
+        if includeStatus, let statuses = filter.statuses {
+            // One status as `=`, so an index on (status, sort key) serves the order and the limit.
+            if statuses.count == 1 {
+                b.append(" AND c.status = \(b.bind(statuses[0]))")
+            } else {
+                b.append(" AND c.status = ANY(\(b.bind(statuses))::text[])")
+            }
+        }
         if let type = filter.type { b.append(" AND c.type = \(b.bind(type))") }
         if let zone = filter.zoneID { b.append(" AND c.zone_id = \(b.bind(zone))") }
         if let package = filter.packageID { b.append(" AND c.package_id = \(b.bind(package))") }
@@ -106,10 +126,7 @@ extension CustomerRepository {
 
     // MARK: Admin, across tenants
 
-    /// The admin's search of every tenant through `platform.customer_index` (application role).
-    func adminSearch(
-        search: String?, tenantID: Int64?, status: String?, page: PageRequest, on connection: PostgresConnection
-    ) async throws -> Page<AdminCustomerHit> {
+    static func adminStatements(search: String?, tenantID: Int64?, status: String?, page: PageRequest) -> (count: PostgresQuery, page: PostgresQuery) {
         var where_ = SQLBuilder(" WHERE true")
         if let tenantID { where_.append(" AND x.tenant_id = \(where_.bind(tenantID))") }
         if status == "deleted" {
@@ -127,20 +144,25 @@ extension CustomerRepository {
             if let phone = Validate.normalizedPhone(search) { alternatives.append("x.phone = \(where_.bind(phone))") }
             where_.append(" AND (" + alternatives.joined(separator: " OR ") + ")")
         }
-        let total = try await connection.scalar(
-            PostgresQuery(unsafeSQL: "SELECT count(*) FROM platform.customer_index x" + where_.sql, binds: where_.binds), as: Int.self, logger: logger
-        ) ?? 0
-        let rows = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT x.tenant_id, t.name, x.customer_id, x.operator_id, x.code, x.username, x.full_name, x.phone, x.type, x.status,
-                        x.deleted, x.created_at
-                    FROM platform.customer_index x JOIN platform.tenants t ON t.id = x.tenant_id
-                    """ + where_.sql + " ORDER BY x.created_at DESC, x.tenant_id, x.customer_id LIMIT \(page.perPage) OFFSET \(page.offset)",
-                binds: where_.binds
-            ),
-            logger: logger
+        let count = PostgresQuery(unsafeSQL: "SELECT count(*) FROM platform.customer_index x" + where_.sql, binds: where_.binds)
+        let page = PostgresQuery(
+            unsafeSQL: """
+                SELECT x.tenant_id, t.name, x.customer_id, x.operator_id, x.code, x.username, x.full_name, x.phone, x.type, x.status,
+                    x.deleted, x.created_at
+                FROM platform.customer_index x JOIN platform.tenants t ON t.id = x.tenant_id
+                """ + where_.sql + " ORDER BY x.created_at DESC, x.tenant_id, x.customer_id LIMIT \(page.perPage) OFFSET \(page.offset)",
+            binds: where_.binds
         )
+        return (count, page)
+    }
+
+    /// The admin's search of every tenant through `platform.customer_index` (application role).
+    func adminSearch(
+        search: String?, tenantID: Int64?, status: String?, page: PageRequest, on connection: PostgresConnection
+    ) async throws -> Page<AdminCustomerHit> {
+        let statements = Self.adminStatements(search: search, tenantID: tenantID, status: status, page: page)
+        let total = try await connection.scalar(statements.count, as: Int.self, logger: logger) ?? 0
+        let rows = try await connection.query(statements.page, logger: logger)
         var items: [AdminCustomerHit] = []
         for try await row in rows {
             let r = row.makeRandomAccess()

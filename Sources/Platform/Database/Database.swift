@@ -46,7 +46,7 @@ package struct Database: Sendable {
     /// One round trip: every setting is bound, none is spliced into SQL.
     package func enterTenant(_ scope: TenantScope, on connection: PostgresConnection) async throws {
         let statement = ScopeStatements.EnterTenant(
-            schema: TenantNaming.schema(scope.tenantID), role: TenantNaming.role(scope.tenantID),
+            schema: TenantNaming.schema(scope.tenantID), role: TenantNaming.role(for: scope),
             tenantID: String(scope.tenantID), operators: scope.operatorSetting
         )
         for try await _ in try await connection.execute(statement, logger: logger) {}

@@ -42,6 +42,23 @@ package enum TenantNaming {
         return "uplink_t_\(tenantID)"
     }
 
-    /// The group every tenant role belongs to: what all tenants may read (shared sequences, later the catalog).
+    /// `uplink_ts_42`: the tenant's sub-resellers' role, whose row-level-security policies filter by operator.
+    package static func subResellerRole(_ tenantID: Int64) -> String {
+        precondition(tenantID > 0, "tenant ids are positive")
+        return "uplink_ts_\(tenantID)"
+    }
+
+    /// The role a scope runs as: the owner's for the whole tenant, the sub-resellers' for a set of operators.
+    package static func role(for scope: TenantScope) -> String {
+        switch scope.operators {
+        case .all: role(scope.tenantID)
+        case .only: subResellerRole(scope.tenantID)
+        }
+    }
+
+    /// The group every tenant role belongs to: what all tenants may read (shared sequences, the catalog).
     package static let tenantsGroupRole = "uplink_tenants"
+    /// Groups of the owner roles and of the sub-reseller roles; tenant tables' policies name them.
+    package static let ownersGroupRole = "uplink_owners"
+    package static let subResellersGroupRole = "uplink_subresellers"
 }

@@ -160,22 +160,29 @@ package struct Migrator: Sendable {
     /// may roll back: roles are cluster-wide, and other databases of the cluster (the test suite's copies) may
     /// already rely on a role of the same name. A role without a schema grants nothing.
     package func ensureTenantRole(_ tenantID: Int64) async throws {
-        let role = TenantNaming.role(tenantID)
-        let group = TenantNaming.tenantsGroupRole
-        try await database.withPlatformConnection { connection in
-            try await connection.query(
-                """
-                DO $role$ BEGIN
-                    BEGIN CREATE ROLE \(unescaped: role) NOLOGIN;
-                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                    BEGIN GRANT \(unescaped: group) TO \(unescaped: role);
-                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                    BEGIN GRANT \(unescaped: role) TO CURRENT_USER;
-                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                END $role$
-                """,
-                logger: logger
-            )
+        let roles = [
+            (TenantNaming.role(tenantID), TenantNaming.ownersGroupRole),
+            (TenantNaming.subResellerRole(tenantID), TenantNaming.subResellersGroupRole),
+        ]
+        let tenants = TenantNaming.tenantsGroupRole
+        for (role, group) in roles {
+            try await database.withPlatformConnection { connection in
+                try await connection.query(
+                    """
+                    DO $role$ BEGIN
+                        BEGIN CREATE ROLE \(unescaped: role) NOLOGIN;
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                        BEGIN GRANT \(unescaped: tenants) TO \(unescaped: role);
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                        BEGIN GRANT \(unescaped: group) TO \(unescaped: role);
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                        BEGIN GRANT \(unescaped: role) TO CURRENT_USER;
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                    END $role$
+                    """,
+                    logger: logger
+                )
+            }
         }
     }
 
@@ -189,15 +196,16 @@ package struct Migrator: Sendable {
         try await connection.query("SELECT pg_advisory_xact_lock(2, \(Int32(truncatingIfNeeded: tenantID)))", logger: logger)
         try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
         try await connection.query("REVOKE ALL ON SCHEMA \(unescaped: schema) FROM PUBLIC", logger: logger)
-        try await connection.query("GRANT USAGE ON SCHEMA \(unescaped: schema) TO \(unescaped: role)", logger: logger)
+        let roles = "\(role), \(TenantNaming.subResellerRole(tenantID))"
+        try await connection.query("GRANT USAGE ON SCHEMA \(unescaped: schema) TO \(unescaped: roles)", logger: logger)
         try await connection.query("SELECT set_config('search_path', \(schema), true)", logger: logger)
         let applied = try await apply(catalog[.tenant], schema: schema, on: connection)
         try await connection.query(
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(unescaped: schema) TO \(unescaped: role)",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(unescaped: schema) TO \(unescaped: roles)",
             logger: logger
         )
         try await connection.query(
-            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \(unescaped: schema) TO \(unescaped: role)",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \(unescaped: schema) TO \(unescaped: roles)",
             logger: logger
         )
         try await connection.query("SELECT set_config('search_path', 'platform', true)", logger: logger)

@@ -403,3 +403,51 @@ func rowCounts(_ test: TestApp, tenant: Int64) async throws -> (outbox: Int, act
         #expect(!lines.text.isEmpty)
     }
 }
+
+@Suite struct CustomerCountTests {
+    /// The per-status counts kept by triggers equal a count of the table after every kind of change.
+    @Test func keptCountsEqualTheTable() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            let tenant = fixtures.resellerA.id
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                _ = try await api.post("/api/v1/packages/\(catalog.packages["pppoe_monthly"]!)/assignments", token: catalog.ownerA,
+                                       json: ["operator_id": fixtures.subA1.id, "price": 45_000])
+                var ids: [Int] = []
+                for index in 0..<6 {
+                    let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "count\(index)"))
+                    ids.append(try #require(created.json["id"] as? Int))
+                }
+                _ = try await api.post("/api/v1/customers/bulk/suspend", token: catalog.ownerA, json: ["ids": Array(ids[0..<3])])
+                _ = try await api.post("/api/v1/customers/\(ids[3])/disable", token: catalog.ownerA)
+                _ = try await api.post("/api/v1/customers/bulk/delete", token: catalog.ownerA, json: ["ids": [ids[1], ids[4]]])
+                _ = try await api.post("/api/v1/customers/\(ids[1])/restore", token: catalog.ownerA)
+                _ = try await api.post("/api/v1/customers/\(ids[5])/change-operator", token: catalog.ownerA, json: ["operator_id": fixtures.subA1.id])
+                _ = try await api.request(.delete, "/api/v1/zones/\(catalog.zone)", token: catalog.ownerA)
+
+                let (kept, counted) = try await test.app.database.withPlatformTransaction { connection in
+                    let schema = TenantNaming.schema(tenant)
+                    var kept: [String: Int] = [:]
+                    var counted: [String: Int] = [:]
+                    for try await (operatorID, status, n) in try await connection.query(
+                        PostgresQuery(unsafeSQL: "SELECT operator_id, status, n FROM \(schema).customer_counts WHERE n <> 0"), logger: test.app.logger
+                    ).decode((Int64, String, Int).self) { kept["\(operatorID)/\(status)"] = n }
+                    for try await (operatorID, status, n) in try await connection.query(
+                        PostgresQuery(unsafeSQL: "SELECT operator_id, status, count(*)::int FROM \(schema).customers WHERE deleted_at IS NULL GROUP BY 1, 2"),
+                        logger: test.app.logger
+                    ).decode((Int64, String, Int).self) { counted["\(operatorID)/\(status)"] = n }
+                    return (kept, counted)
+                }
+                #expect(kept == counted)
+                #expect(counted.values.reduce(0, +) == 5)
+                let owner = try await api.get("/api/v1/customers", token: catalog.ownerA)
+                let counts = try #require(owner.json["counts"] as? [String: Any])
+                #expect(counts["active"] as? Int == 1 && counts["suspended"] as? Int == 2 && counts["disabled"] as? Int == 2)
+                let sub1 = try await api.login("sub-a1", Fixtures.password)
+                let subCounts = try #require(try await api.get("/api/v1/customers", token: sub1).json["counts"] as? [String: Any])
+                #expect(subCounts["active"] as? Int == 1 && subCounts["suspended"] as? Int == 0)
+            }
+        }
+    }
+}

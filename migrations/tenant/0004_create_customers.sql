@@ -85,6 +85,52 @@ CREATE TRIGGER customers_registry_update AFTER UPDATE ON customers
 CREATE TRIGGER customers_registry_delete AFTER DELETE ON customers
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION platform.customers_registry_sync();
 
+-- Live customers per operator and status, kept exact by the statement triggers below, so the list's
+-- per-status counts of an unfiltered view read a handful of rows instead of counting the whole table.
+CREATE TABLE customer_counts (
+    operator_id bigint NOT NULL,
+    status text NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (operator_id, status)
+);
+ALTER TABLE customer_counts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY customer_counts_owner ON customer_counts TO uplink_owners USING (true) WITH CHECK (true);
+CREATE POLICY customer_counts_subreseller ON customer_counts TO uplink_subresellers
+    USING (platform.operator_visible(operator_id)) WITH CHECK (platform.operator_visible(operator_id));
+
+-- Adds what a statement changed to `customer_counts`. Security definer (the counts are bookkeeping, not a
+-- sub-reseller's to write directly) with this schema pinned as its search path.
+CREATE FUNCTION customer_counts_sync() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO customer_counts AS k (operator_id, status, n)
+        SELECT operator_id, status, count(*) FROM new_rows WHERE deleted_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (operator_id, status) DO UPDATE SET n = k.n + EXCLUDED.n;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE customer_counts k SET n = k.n - d.n
+        FROM (SELECT operator_id, status, count(*) AS n FROM old_rows WHERE deleted_at IS NULL GROUP BY 1, 2) d
+        WHERE k.operator_id = d.operator_id AND k.status = d.status;
+    ELSE
+        INSERT INTO customer_counts AS k (operator_id, status, n)
+        SELECT operator_id, status, sum(delta) FROM (
+            SELECT operator_id, status, 1 AS delta FROM new_rows WHERE deleted_at IS NULL
+            UNION ALL
+            SELECT operator_id, status, -1 FROM old_rows WHERE deleted_at IS NULL
+        ) changes
+        GROUP BY 1, 2 HAVING sum(delta) <> 0 ORDER BY 1, 2
+        ON CONFLICT (operator_id, status) DO UPDATE SET n = k.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER customers_counts_insert AFTER INSERT ON customers
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION customer_counts_sync();
+CREATE TRIGGER customers_counts_update AFTER UPDATE ON customers
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION customer_counts_sync();
+CREATE TRIGGER customers_counts_delete AFTER DELETE ON customers
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION customer_counts_sync();
+
 -- MAC bindings of a customer's devices. One MAC belongs to one customer per tenant.
 CREATE TABLE customer_devices (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -19,6 +19,13 @@ struct CustomerFilter: Sendable {
     var operators: [Int64]?
 }
 
+extension CustomerFilter {
+    /// True when only operators narrow the view, so `customer_counts` answers the per-status counts.
+    var isCountedByOperator: Bool {
+        search == nil && type == nil && zoneID == nil && packageID == nil && custom.isEmpty
+    }
+}
+
 enum CustomerSort: String, CaseIterable {
     case newest = "-created_at", oldest = "created_at", name, nameDescending = "-name", expiresAt = "expires_at", expiresAtDescending = "-expires_at"
 
@@ -52,9 +59,18 @@ extension CustomerRepository {
 
     /// The list's two statements: per-status counts of the filter (status aside), and the page.
     static func listStatements(_ filter: CustomerFilter, page: PageRequest) -> (counts: PostgresQuery, page: PostgresQuery) {
-        var counting = SQLBuilder("SELECT c.status, count(*) FROM customers c WHERE c.deleted_at IS NULL")
-        appendFilter(filter, includeStatus: false, to: &counting)
-        counting.append(" GROUP BY c.status")
+        var counting: SQLBuilder
+        if filter.isCountedByOperator {
+            // Kept exact by triggers: a few rows instead of a count of the table.
+            counting = SQLBuilder("SELECT k.status, sum(k.n)::bigint FROM customer_counts k WHERE true")
+            if let operators = filter.operators { counting.append(" AND k.operator_id = ANY(\(counting.bind(operators))::bigint[])") }
+            if let operatorID = filter.operatorID { counting.append(" AND k.operator_id = \(counting.bind(operatorID))") }
+            counting.append(" GROUP BY k.status")
+        } else {
+            counting = SQLBuilder("SELECT c.status, count(*) FROM customers c WHERE c.deleted_at IS NULL")
+            appendFilter(filter, includeStatus: false, to: &counting)
+            counting.append(" GROUP BY c.status")
+        }
         var b = SQLBuilder("SELECT \(columns) FROM customers c \(joins) WHERE c.deleted_at IS NULL")
         appendFilter(filter, includeStatus: true, to: &b)
         b.append(" ORDER BY \(filter.sort.orderBy) LIMIT \(page.perPage) OFFSET \(page.offset)")

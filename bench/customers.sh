@@ -69,15 +69,15 @@ PREFIX="b001-1234"
 
 phase "Single-client latency in bench-001 ($LARGEST customers), $REQUESTS requests per query"
 LATENCY="$(python3 bench/latency.py "$BASE_URL" "$OWNER" "$REQUESTS" \
-  "default page=/api/v1/customers" \
-  "name fragment q=$NAME=/api/v1/customers?q=$NAME" \
-  "username prefix q=$PREFIX=/api/v1/customers?q=$PREFIX" \
-  "phone q=+880…=/api/v1/customers?q=$PHONE_INTL" \
-  "zone + status=/api/v1/customers?zone_id=$ZONE_ID&status=suspended")"
+  "default page|/api/v1/customers" \
+  "name fragment q=$NAME|/api/v1/customers?q=$NAME" \
+  "username prefix q=$PREFIX|/api/v1/customers?q=$PREFIX" \
+  "phone q=+880…|/api/v1/customers?q=$PHONE_INTL" \
+  "zone + status|/api/v1/customers?zone_id=$ZONE_ID&status=suspended")"
 ADMIN_LATENCY="$(python3 bench/latency.py "$BASE_URL" "$ADMIN" "$REQUESTS" \
-  "admin, all tenants, q=$NAME=/api/v1/admin/customers?q=$NAME" \
-  "admin, all tenants, q=b042-4242=/api/v1/admin/customers?q=b042-4242" \
-  "admin, all tenants, phone=/api/v1/admin/customers?q=$PHONE_INTL")"
+  "admin, all tenants, q=$NAME|/api/v1/admin/customers?q=$NAME" \
+  "admin, all tenants, q=b042-4242|/api/v1/admin/customers?q=b042-4242" \
+  "admin, all tenants, phone|/api/v1/admin/customers?q=$PHONE_INTL")"
 echo "$LATENCY"
 echo "$ADMIN_LATENCY"
 

@@ -2,7 +2,7 @@
 """Single-client latency of GET requests: each path is requested sequentially over
 one keep-alive connection, after a warm-up; prints one markdown row per path.
 
-    latency.py BASE_URL TOKEN REQUESTS label=path [label=path ...]
+    latency.py BASE_URL TOKEN REQUESTS "label|path" ["label|path" ...]
 
 Every response must be 200; anything else stops the run (a failing request is no
 measurement)."""
@@ -25,7 +25,7 @@ def main():
     print("| query | requests | p50 ms | p95 ms | p99 ms | total matches |")
     print("|---|---:|---:|---:|---:|---:|")
     for spec in sys.argv[4:]:
-        label, path = spec.split("=", 1)
+        label, path = spec.split("|", 1)
         total = "?"
         samples = []
         for index in range(requests + requests // 10):

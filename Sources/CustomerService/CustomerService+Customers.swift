@@ -101,7 +101,7 @@ extension CustomerService {
         return customer
     }
 
-    package func deletedCustomers(for principal: Principal, search: String?, page: PageRequest) async throws -> Page<Customer> {
+    package func deletedCustomers(for principal: Principal, search: String?, page: PageRequest) async throws -> CustomerPage {
         let search = try search.flatMap { text in
             text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try Validate.text(text, field: "q", max: 100)
         }

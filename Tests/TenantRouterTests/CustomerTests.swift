@@ -170,6 +170,7 @@ func rowCounts(_ test: TestApp, tenant: Int64) async throws -> (outbox: Int, act
                 #expect(try await act("activate")["status"] as? String == "active")
                 let reset = try await act("reset-password")
                 let newPassword = try #require(reset["password"] as? String)
+                #expect((reset["customer"] as? [String: Any])?["id"] as? Int == id)
                 let shown = try await api.get("/api/v1/customers/\(id)/password", token: catalog.ownerA)
                 #expect(shown.json["password"] as? String == newPassword)
                 expected.activity += 1  // the password read is logged

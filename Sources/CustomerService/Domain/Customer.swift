@@ -3,8 +3,9 @@ import Hummingbird
 import Platform
 
 /// A subscriber of one tenant, owned by one operator. The password is never part of this value: it is
-/// read only through the explicit password endpoint.
-package struct Customer: Codable, Sendable, Hashable, ResponseEncodable {
+/// read only through the explicit password endpoint. Written as JSON by hand (`JSONWritable`): the list
+/// returns up to 200 of them per request, and `JSONEncoder` cost more than the query.
+package struct Customer: Sendable, Hashable, JSONWritable {
     package var id: Int64
     package var code: String
     package var type: CustomerType
@@ -31,7 +32,8 @@ package struct Customer: Codable, Sendable, Hashable, ResponseEncodable {
     package var suspendDate: String?
     package var status: CustomerStatus
     package var statusReason: String?
-    package var customFields: [String: String]
+    /// The stored `custom` object as JSON text (key → normalised text value).
+    package var customFieldsJSON: String
     package var notes: String?
     package var createdAt: Date
     package var createdBy: String?
@@ -56,68 +58,60 @@ package struct Customer: Codable, Sendable, Hashable, ResponseEncodable {
             self.district = district
             self.division = division
         }
+    }
 
-        package func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(house, forKey: .house)
-            try container.encode(road, forKey: .road)
-            try container.encode(area, forKey: .area)
-            try container.encode(thana, forKey: .thana)
-            try container.encode(district, forKey: .district)
-            try container.encode(division, forKey: .division)
+    /// The custom field values, parsed from `customFieldsJSON`.
+    package var customFields: [String: String] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(customFieldsJSON.utf8)) as? [String: Any]) ?? [:]
+        return object.compactMapValues { $0 as? String }
+    }
+
+    /// Every member, `null` included, keys in sorted order.
+    package func writeJSON(to out: inout JSONOutput) {
+        out.object { out in
+            out.key("address")
+            out.object { out in
+                out.key("area"); out.string(address.area)
+                out.key("district"); out.string(address.district)
+                out.key("division"); out.string(address.division)
+                out.key("house"); out.string(address.house)
+                out.key("road"); out.string(address.road)
+                out.key("thana"); out.string(address.thana)
+            }
+            out.key("billing_profile_id"); out.int(billingProfileID)
+            out.key("client_type"); out.string(clientType)
+            out.key("code"); out.string(code)
+            out.key("connection_date"); out.string(connectionDate)
+            out.key("connection_type"); out.string(connectionType)
+            out.key("connectivity"); out.string(connectivity)
+            out.key("created_at"); out.date(createdAt)
+            out.key("created_by"); out.string(createdBy)
+            out.key("custom_fields"); out.raw(customFieldsJSON)
+            out.key("deleted_at"); out.date(deletedAt)
+            out.key("deleted_by"); out.string(deletedBy)
+            out.key("email"); out.string(email)
+            out.key("expires_at"); out.date(expiresAt)
+            out.key("full_name"); out.string(fullName)
+            out.key("gender"); out.string(gender)
+            out.key("id"); out.int(id)
+            out.key("nas_id"); out.int(nasID)
+            out.key("nid"); out.string(nid)
+            out.key("notes"); out.string(notes)
+            out.key("operator_id"); out.int(operatorID)
+            out.key("package_id"); out.int(packageID)
+            out.key("package_name"); out.string(packageName)
+            out.key("phone"); out.string(phone)
+            out.key("static_ip"); out.string(staticIP)
+            out.key("status"); out.string(status.rawValue)
+            out.key("status_reason"); out.string(statusReason)
+            out.key("suspend_date"); out.string(suspendDate)
+            out.key("type"); out.string(type.rawValue)
+            out.key("updated_at"); out.date(updatedAt)
+            out.key("updated_by"); out.string(updatedBy)
+            out.key("username"); out.string(username)
+            out.key("zone_id"); out.int(zoneID)
+            out.key("zone_name"); out.string(zoneName)
         }
-
-        enum CodingKeys: String, CodingKey { case house, road, area, thana, district, division }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, code, type, username, phone, email, address, gender, nid, status, notes
-        case operatorID = "operator_id", fullName = "full_name", zoneID = "zone_id", zoneName = "zone_name"
-        case packageID = "package_id", packageName = "package_name", billingProfileID = "billing_profile_id"
-        case nasID = "nas_id", staticIP = "static_ip", clientType = "client_type", connectionType = "connection_type"
-        case connectivity, connectionDate = "connection_date", expiresAt = "expires_at", suspendDate = "suspend_date"
-        case statusReason = "status_reason", customFields = "custom_fields"
-        case createdAt = "created_at", createdBy = "created_by", updatedAt = "updated_at", updatedBy = "updated_by"
-        case deletedAt = "deleted_at", deletedBy = "deleted_by"
-    }
-
-    /// Every member, `null` included, so clients see one shape.
-    package func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(code, forKey: .code)
-        try c.encode(type, forKey: .type)
-        try c.encode(operatorID, forKey: .operatorID)
-        try c.encode(username, forKey: .username)
-        try c.encode(fullName, forKey: .fullName)
-        try c.encode(phone, forKey: .phone)
-        try c.encode(email, forKey: .email)
-        try c.encode(address, forKey: .address)
-        try c.encode(zoneID, forKey: .zoneID)
-        try c.encode(zoneName, forKey: .zoneName)
-        try c.encode(packageID, forKey: .packageID)
-        try c.encode(packageName, forKey: .packageName)
-        try c.encode(billingProfileID, forKey: .billingProfileID)
-        try c.encode(nasID, forKey: .nasID)
-        try c.encode(staticIP, forKey: .staticIP)
-        try c.encode(clientType, forKey: .clientType)
-        try c.encode(connectionType, forKey: .connectionType)
-        try c.encode(connectivity, forKey: .connectivity)
-        try c.encode(gender, forKey: .gender)
-        try c.encode(nid, forKey: .nid)
-        try c.encode(connectionDate, forKey: .connectionDate)
-        try c.encode(expiresAt, forKey: .expiresAt)
-        try c.encode(suspendDate, forKey: .suspendDate)
-        try c.encode(status, forKey: .status)
-        try c.encode(statusReason, forKey: .statusReason)
-        try c.encode(customFields, forKey: .customFields)
-        try c.encode(notes, forKey: .notes)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(createdBy, forKey: .createdBy)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(updatedBy, forKey: .updatedBy)
-        try c.encode(deletedAt, forKey: .deletedAt)
-        try c.encode(deletedBy, forKey: .deletedBy)
     }
 }
 
@@ -125,17 +119,33 @@ package enum CustomerStatus: String, Codable, Sendable, CaseIterable {
     case active, expired, suspended, disabled
 }
 
-/// A page of customers with the per-status counts of the same filter.
-package struct CustomerPage: Codable, Sendable, ResponseEncodable {
+/// A page of customers; the live list adds the per-status counts of the same filter.
+package struct CustomerPage: Sendable, JSONWritable {
     package var items: [Customer]
     package var page: Int
     package var perPage: Int
     package var total: Int
-    package var counts: [String: Int]
+    package var counts: [String: Int]?
 
-    enum CodingKeys: String, CodingKey {
-        case items, page, total, counts
-        case perPage = "per_page"
+    package func writeJSON(to out: inout JSONOutput) {
+        out.object { out in
+            if let counts {
+                out.key("counts")
+                out.object { out in
+                    for status in CustomerStatus.allCases {
+                        out.key(status.rawValue)
+                        out.int(counts[status.rawValue] ?? 0)
+                    }
+                }
+            }
+            out.key("items")
+            out.array { out in
+                for item in items { item.writeJSON(to: &out) }
+            }
+            out.key("page"); out.int(page)
+            out.key("per_page"); out.int(perPage)
+            out.key("total"); out.int(total)
+        }
     }
 }
 

@@ -198,49 +198,49 @@ package struct CustomerRoutes: Sendable {
         Actor(principal: try context.require(permission), requestID: context.requestID, clientIP: context.clientIP)
     }
 
-    @Sendable func listCustomers(_ request: Request, context: AppRequestContext) async throws -> CustomerPage {
+    @Sendable func listCustomers(_ request: Request, context: AppRequestContext) async throws -> JSONBody<CustomerPage> {
         let principal = try context.require(.customersRead)
         let query = request.uri.queryParameters
         var custom: [String: String] = [:]
         for (key, value) in query where key.hasPrefix("cf.") {
             custom[String(key.dropFirst(3))] = String(value)
         }
-        return try await customers.listCustomers(
+        return JSONBody(try await customers.listCustomers(
             for: principal, search: query.get("q"), status: query.get("status"), type: query.get("type"), zoneID: query.get("zone_id"),
             packageID: query.get("package_id"), operatorID: query.get("operator_id"), custom: custom, sort: query.get("sort"),
             page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
-        )
+        ))
     }
 
-    @Sendable func createCustomer(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Customer> {
+    @Sendable func createCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
         let actor = try Self.actor(context, .customersWrite)
         let body = try await request.decodePatch(as: CustomerRequest.self, context: context)
-        return EditedResponse(status: .created, response: try await customers.createCustomer(by: actor, body.value.input(nulls: body.nulls)))
+        return JSONBody(try await customers.createCustomer(by: actor, body.value.input(nulls: body.nulls)), status: .created)
     }
 
-    @Sendable func customer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+    @Sendable func customer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
         let principal = try context.require(.customersRead)
-        return try await customers.customer(id: try context.parameters.requireID("id"), for: principal)
+        return JSONBody(try await customers.customer(id: try context.parameters.requireID("id"), for: principal))
     }
 
-    @Sendable func updateCustomer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+    @Sendable func updateCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
         let actor = try Self.actor(context, .customersWrite)
         let id = try context.parameters.requireID("id")
         let body = try await request.decodePatch(as: CustomerRequest.self, context: context)
-        return try await customers.updateCustomer(id: id, by: actor, body.value.input(nulls: body.nulls))
+        return JSONBody(try await customers.updateCustomer(id: id, by: actor, body.value.input(nulls: body.nulls)))
     }
 
-    @Sendable func deleteCustomer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+    @Sendable func deleteCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
         let actor = try Self.actor(context, .customersWrite)
-        return try await customers.perform(.delete, id: try context.parameters.requireID("id"), by: actor, ActionInput()).0
+        return JSONBody(try await customers.perform(.delete, id: try context.parameters.requireID("id"), by: actor, ActionInput()).0)
     }
 
-    @Sendable func deletedCustomers(_ request: Request, context: AppRequestContext) async throws -> Page<Customer> {
+    @Sendable func deletedCustomers(_ request: Request, context: AppRequestContext) async throws -> JSONBody<CustomerPage> {
         let principal = try context.require(.customersRead)
         let query = request.uri.queryParameters
-        return try await customers.deletedCustomers(
+        return JSONBody(try await customers.deletedCustomers(
             for: principal, search: query.get("q"), page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
-        )
+        ))
     }
 
     struct PasswordResponse: ResponseEncodable {
@@ -271,28 +271,29 @@ package struct CustomerRoutes: Sendable {
         }
     }
 
-    /// The customer after an action; reset-password adds the new password, shown this once.
-    struct ActionResponse: ResponseEncodable {
+    /// The customer after an action; reset-password adds `{"customer": …, "password": …}`, the password
+    /// shown this once.
+    struct ActionResponse: JSONWritable {
         var customer: Customer
         var password: String?
 
-        enum Keys: String, CodingKey { case password }
-
-        func encode(to encoder: any Encoder) throws {
-            try customer.encode(to: encoder)
-            if let password {
-                var container = encoder.container(keyedBy: Keys.self)
-                try container.encode(password, forKey: .password)
+        func writeJSON(to out: inout JSONOutput) {
+            guard let password else { return customer.writeJSON(to: &out) }
+            out.object { out in
+                out.key("customer")
+                customer.writeJSON(to: &out)
+                out.key("password")
+                out.string(password)
             }
         }
     }
 
-    func perform(_ action: CustomerAction, _ request: Request, _ context: AppRequestContext) async throws -> ActionResponse {
+    func perform(_ action: CustomerAction, _ request: Request, _ context: AppRequestContext) async throws -> JSONBody<ActionResponse> {
         let actor = try Self.actor(context, .customersWrite)
         let id = try context.parameters.requireID("id")
         let body = try await Self.actionBody(request, context)
         let (customer, password) = try await customers.perform(action, id: id, by: actor, body.value.input(nulls: body.nulls))
-        return ActionResponse(customer: customer, password: password)
+        return JSONBody(ActionResponse(customer: customer, password: password))
     }
 
     func bulk(_ action: CustomerAction, _ request: Request, _ context: AppRequestContext) async throws -> BulkOutcome {
@@ -368,10 +369,10 @@ package struct CustomerRoutes: Sendable {
         )
     }
 
-    @Sendable func adminCustomer(_ request: Request, context: AppRequestContext) async throws -> Customer {
+    @Sendable func adminCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
         let actor = try Self.actor(context, .customersRead)
-        return try await customers.adminCustomer(
+        return JSONBody(try await customers.adminCustomer(
             tenantID: try context.parameters.requireID("tenant_id"), id: try context.parameters.requireID("id"), by: actor
-        )
+        ))
     }
 }

@@ -86,7 +86,7 @@ extension CustomerRepository {
     }
 
     /// Soft-deleted customers, most recently deleted first.
-    func deleted(search: String?, operators: [Int64]?, page: PageRequest, on connection: PostgresConnection) async throws -> Page<Customer> {
+    func deleted(search: String?, operators: [Int64]?, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
         var filter = CustomerFilter(search: search)
         filter.operators = operators
         var counting = SQLBuilder("SELECT count(*) FROM customers c WHERE c.deleted_at IS NOT NULL")
@@ -96,7 +96,7 @@ extension CustomerRepository {
         Self.appendFilter(filter, includeStatus: false, to: &b)
         b.append(" ORDER BY c.deleted_at DESC, c.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)")
         let items = try await decode(try await connection.query(b.query, logger: logger))
-        return Page(items: items, page: page.page, perPage: page.perPage, total: total)
+        return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: nil)
     }
 
     static func appendFilter(_ filter: CustomerFilter, includeStatus: Bool, to b: inout SQLBuilder) {

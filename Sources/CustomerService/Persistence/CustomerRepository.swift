@@ -303,27 +303,23 @@ struct CustomerRepository: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Decodes rows of `columns`, in their order.
     func decode(_ rows: PostgresRowSequence) async throws -> [Customer] {
         var customers: [Customer] = []
         for try await row in rows {
-            let r = row.makeRandomAccess()
-            let customText: String = try r.get("custom")
-            let custom = (try? JSONSerialization.jsonObject(with: Data(customText.utf8)) as? [String: Any]) ?? [:]
+            var r = RowReader(row)
             customers.append(Customer(
-                id: try r.get("id"), code: try r.get("code"), type: CustomerType(rawValue: try r.get("type")) ?? .other,
-                operatorID: try r.get("operator_id"), username: try r.get("username"), fullName: try r.get("full_name"),
-                phone: try r.get("phone"), email: try r.get("email"),
-                address: .init(house: try r.get("house"), road: try r.get("road"), area: try r.get("area"), thana: try r.get("thana"),
-                               district: try r.get("district"), division: try r.get("division")),
-                zoneID: try r.get("zone_id"), zoneName: try r.get("zone_name"), packageID: try r.get("package_id"),
-                packageName: try r.get("package_name"), billingProfileID: try r.get("billing_profile_id"), nasID: try r.get("nas_id"),
-                staticIP: try r.get("static_ip"), clientType: try r.get("client_type"), connectionType: try r.get("connection_type"),
-                connectivity: try r.get("connectivity"), gender: try r.get("gender"), nid: try r.get("nid"),
-                connectionDate: try r.get("connection_date"), expiresAt: try r.get("expires_at"), suspendDate: try r.get("suspend_date"),
-                status: CustomerStatus(rawValue: try r.get("status")) ?? .disabled, statusReason: try r.get("status_reason"),
-                customFields: custom.compactMapValues { $0 as? String }, notes: try r.get("notes"),
-                createdAt: try r.get("created_at"), createdBy: try r.get("created_by"), updatedAt: try r.get("updated_at"),
-                updatedBy: try r.get("updated_by"), deletedAt: try r.get("deleted_at"), deletedBy: try r.get("deleted_by")
+                id: try r.next(), code: try r.next(), type: CustomerType(rawValue: try r.next()) ?? .other,
+                operatorID: try r.next(), username: try r.next(), fullName: try r.next(), phone: try r.next(), email: try r.next(),
+                address: .init(house: try r.next(), road: try r.next(), area: try r.next(), thana: try r.next(),
+                               district: try r.next(), division: try r.next()),
+                zoneID: try r.next(), zoneName: try r.next(), packageID: try r.next(), packageName: try r.next(),
+                billingProfileID: try r.next(), nasID: try r.next(), staticIP: try r.next(), clientType: try r.next(),
+                connectionType: try r.next(), connectivity: try r.next(), gender: try r.next(), nid: try r.next(),
+                connectionDate: try r.next(), expiresAt: try r.next(), suspendDate: try r.next(),
+                status: CustomerStatus(rawValue: try r.next()) ?? .disabled, statusReason: try r.next(),
+                customFieldsJSON: try r.next(), notes: try r.next(), createdAt: try r.next(), createdBy: try r.next(),
+                updatedAt: try r.next(), updatedBy: try r.next(), deletedAt: try r.next(), deletedBy: try r.next()
             ))
         }
         return customers

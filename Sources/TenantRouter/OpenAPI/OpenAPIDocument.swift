@@ -161,7 +161,8 @@ package enum OpenAPIDocument {
 
     static let actionOperations: [APIOperation] = actionSummaries.map { name, summary, body in
         APIOperation("POST", "/api/v1/customers/{id}/\(name)", summary, tag: "customer-actions", scope: "customers:write", request: body,
-                     response: .ref("Customer"), errors: [400, 401, 403, 404, 409, 422])
+                     response: name == "reset-password" ? .object(["customer": .ref("Customer"), "password": .string]) : .ref("Customer"),
+                     errors: [400, 401, 403, 404, 409, 422])
     } + bulkSummaries.map { name in
         APIOperation("POST", "/api/v1/customers/bulk/\(name)", "Bulk \(name): up to 1,000 ids, each succeeds or fails on its own", tag: "customer-actions",
                      scope: "customers:write", request: .object(["ids": .array(.integer), "reason": .string, "package_id": .integer, "operator_id": .integer], required: ["ids"]),

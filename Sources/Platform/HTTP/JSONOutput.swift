@@ -1,0 +1,184 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PostgresNIO
+
+/// A JSON document written straight into bytes, for the hot list endpoints where `JSONEncoder`
+/// (reflection, boxing, sorting keys) cost more than the database. Keys are written as given; callers
+/// write them in sorted order to match the encoder's output elsewhere.
+package struct JSONOutput: Sendable {
+    package private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = [false]
+
+    package init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+
+    package mutating func object(_ body: (inout JSONOutput) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma.append(false)
+        body(&self)
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    package mutating func array(_ body: (inout JSONOutput) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+        body(&self)
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Starts a member: writes `"key":`; the next value written is its value.
+    package mutating func key(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma[needsComma.count - 1] = false
+    }
+
+    package mutating func key(_ key: String) {
+        separate()
+        appendQuoted(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+    }
+
+    package mutating func string(_ value: String?) {
+        separate()
+        guard let value else { return appendNull() }
+        appendQuoted(value)
+    }
+
+    package mutating func int(_ value: Int64?) {
+        separate()
+        guard let value else { return appendNull() }
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    package mutating func int(_ value: Int) { int(Int64(value)) }
+
+    package mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+    }
+
+    /// `2026-11-27T17:51:53Z`, as `JSONEncoder`'s `.iso8601` writes it.
+    package mutating func date(_ value: Date?) {
+        separate()
+        guard let value else { return appendNull() }
+        bytes.append(UInt8(ascii: "\""))
+        Self.appendISO8601(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Text that is already JSON (a `jsonb` column read as text), copied as it is.
+    package mutating func raw(_ json: String) {
+        separate()
+        bytes.append(contentsOf: json.utf8)
+    }
+
+    package mutating func null() {
+        separate()
+        appendNull()
+    }
+
+    private mutating func appendNull() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+
+    private mutating func separate() {
+        let depth = needsComma.count - 1
+        if needsComma[depth] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[depth] = true
+    }
+
+    private mutating func appendQuoted(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Civil date and time in UTC from the Unix time (days-from-civil inverted), whole seconds.
+    static func appendISO8601(_ date: Date, to bytes: inout [UInt8]) {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func digits(_ value: Int64, _ width: Int) {
+            var text = Array(String(value).utf8)
+            while text.count < width { text.insert(UInt8(ascii: "0"), at: 0) }
+            bytes.append(contentsOf: text)
+        }
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+}
+
+/// A value that writes itself as JSON (see `JSONOutput`).
+package protocol JSONWritable: Sendable {
+    func writeJSON(to output: inout JSONOutput)
+}
+
+/// A response whose body a `JSONWritable` writes directly.
+package struct JSONBody<Value: JSONWritable>: ResponseGenerator {
+    package var value: Value
+    package var status: HTTPResponse.Status
+
+    package init(_ value: Value, status: HTTPResponse.Status = .ok) {
+        self.value = value
+        self.status = status
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        var output = JSONOutput()
+        value.writeJSON(to: &output)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: output.bytes))
+        )
+    }
+}
+
+/// Reads a row's columns in order, each decoded as the type asked for (faster than by name).
+package struct RowReader {
+    private var iterator: PostgresRow.Iterator
+
+    package init(_ row: PostgresRow) { iterator = row.makeIterator() }
+
+    package mutating func next<Value: PostgresDecodable>(_ type: Value.Type = Value.self) throws -> Value {
+        guard let cell = iterator.next() else { throw PlatformError.internalError("row has fewer columns than read") }
+        return try cell.decode(Value.self, context: .default)
+    }
+}

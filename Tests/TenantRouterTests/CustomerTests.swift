@@ -452,3 +452,42 @@ func rowCounts(_ test: TestApp, tenant: Int64) async throws -> (outbox: Int, act
         }
     }
 }
+
+@Suite struct CustomerJSONTests {
+    /// Lists (JSON built by Postgres) and single records (JSON written in Swift) show a customer identically.
+    @Test func listItemsEqualTheRecord() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                _ = try await api.post("/api/v1/custom-fields", token: catalog.ownerA, json: ["name": "Floor", "type": "number"])
+                _ = try await api.post("/api/v1/custom-fields", token: catalog.ownerA, json: ["name": "Directions", "type": "textarea"])
+                var ids: [Int] = []
+                for (index, type) in ["pppoe_daily", "pppoe_monthly", "hotspot", "other"].enumerated() {
+                    var body = catalog.body(type, "json\(index)", name: "Zoë \"Q\" \\ রহিম \(index)")
+                    body["address"] = ["house": "12/A", "road": "Road 7", "district": "Dhaka"]
+                    body["custom_fields"] = ["floor": index, "directions": "left at the mosque,\n\t\"second\" gate"]
+                    body["email"] = "x\(index)@example.net"
+                    body["notes"] = "call before 10 </script> & \\o/"
+                    body["connection_date"] = "2025-01-0\(index + 1)"
+                    let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: body)
+                    ids.append(try #require(created.json["id"] as? Int, "\(created.json)"))
+                }
+                _ = try await api.post("/api/v1/customers/\(ids[1])/set-suspend-date", token: catalog.ownerA, json: ["suspend_date": "2026-02-28"])
+                let list = try await api.get("/api/v1/customers?status=all&per_page=200", token: catalog.ownerA)
+                let items = try #require(list.json["items"] as? [[String: Any]])
+                #expect(items.count == 4)
+                for item in items {
+                    let id = try #require(item["id"] as? Int)
+                    let record = try await api.get("/api/v1/customers/\(id)", token: catalog.ownerA).json
+                    #expect(NSDictionary(dictionary: item).isEqual(to: record), "\(item)\n\(record)")
+                }
+                _ = try await api.request(.delete, "/api/v1/customers/\(ids[0])", token: catalog.ownerA)
+                let deleted = try #require((try await api.get("/api/v1/customers/deleted", token: catalog.ownerA).json["items"] as? [[String: Any]])?.first)
+                let record = try await api.get("/api/v1/admin/customers/\(fixtures.resellerA.id)/\(ids[0])", token: catalog.admin).json
+                #expect(NSDictionary(dictionary: deleted).isEqual(to: record), "\(deleted)\n\(record)")
+                #expect(deleted["deleted_at"] is String)
+            }
+        }
+    }
+}

@@ -119,9 +119,10 @@ package enum CustomerStatus: String, Codable, Sendable, CaseIterable {
     case active, expired, suspended, disabled
 }
 
-/// A page of customers; the live list adds the per-status counts of the same filter.
+/// A page of customers, each already JSON (built by Postgres, see `CustomerRepository.json`); the live list
+/// adds the per-status counts of the same filter.
 package struct CustomerPage: Sendable, JSONWritable {
-    package var items: [Customer]
+    package var items: [String]
     package var page: Int
     package var perPage: Int
     package var total: Int
@@ -140,7 +141,7 @@ package struct CustomerPage: Sendable, JSONWritable {
             }
             out.key("items")
             out.array { out in
-                for item in items { item.writeJSON(to: &out) }
+                for item in items { out.raw(item) }
             }
             out.key("page"); out.int(page)
             out.key("per_page"); out.int(perPage)

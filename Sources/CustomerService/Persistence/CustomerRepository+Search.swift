@@ -19,6 +19,20 @@ struct CustomerFilter: Sendable {
     var operators: [Int64]?
 }
 
+/// The default view's counts: every operator of the tenant (an owner's scope).
+enum CustomerCountsByStatus: SQLStatement {
+    static let sql = "SELECT k.status, sum(k.n)::bigint FROM customer_counts k GROUP BY k.status"
+}
+
+/// The default view's page: `$1` status, newest first, `$2` per page, `$3` offset.
+enum NewestCustomersOfStatus: SQLStatement {
+    static let sql = """
+        SELECT \(CustomerRepository.json) FROM customers c \(CustomerRepository.joins)
+        WHERE c.deleted_at IS NULL AND c.status = $1
+        ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3
+        """
+}
+
 extension CustomerFilter {
     /// True when only operators narrow the view, so `customer_counts` answers the per-status counts.
     var isCountedByOperator: Bool {
@@ -44,15 +58,38 @@ enum CustomerSort: String, CaseIterable {
 extension CustomerRepository {
     /// One page of live customers and the per-status counts of the same filter (status aside), in two statements.
     func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
-        let statements = Self.listStatements(filter, page: page)
+        // The panel's first screen (an owner's customers of one status, newest first) runs as prepared
+        // statements: parsing and planning cost more than executing them.
+        let isDefaultView = filter.isCountedByOperator && filter.operators == nil && filter.operatorID == nil
+            && filter.sort == .newest && filter.statuses?.count == 1
         var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
-        for try await (status, count) in try await connection.query(statements.counts, logger: logger).decode((String, Int).self) {
-            counts[status] = count
+        if isDefaultView {
+            for try await row in try await connection.execute(PreparedQuery(CustomerCountsByStatus.self), logger: logger) {
+                let (status, count) = try row.decode((String, Int).self)
+                counts[status] = count
+            }
+        } else {
+            let statements = Self.listStatements(filter, page: page)
+            for try await (status, count) in try await connection.query(statements.counts, logger: logger).decode((String, Int).self) {
+                counts[status] = count
+            }
         }
         let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
-        var items: [Customer] = []
+        var items: [String] = []
         if page.offset < total {
-            items = try await decode(try await connection.query(statements.page, logger: logger))
+            if isDefaultView, let status = filter.statuses?.first {
+                var bindings = PostgresBindings(capacity: 3)
+                bindings.append(status)
+                bindings.append(page.perPage)
+                bindings.append(page.offset)
+                for try await row in try await connection.execute(PreparedQuery(NewestCustomersOfStatus.self, bindings: bindings), logger: logger) {
+                    items.append(try row.decode(String.self))
+                }
+            } else {
+                for try await item in try await connection.query(Self.listStatements(filter, page: page).page, logger: logger).decode(String.self) {
+                    items.append(item)
+                }
+            }
         }
         return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: counts)
     }
@@ -71,7 +108,7 @@ extension CustomerRepository {
             appendFilter(filter, includeStatus: false, to: &counting)
             counting.append(" GROUP BY c.status")
         }
-        var b = SQLBuilder("SELECT \(columns) FROM customers c \(joins) WHERE c.deleted_at IS NULL")
+        var b = SQLBuilder("SELECT \(json) FROM customers c \(joins) WHERE c.deleted_at IS NULL")
         appendFilter(filter, includeStatus: true, to: &b)
         b.append(" ORDER BY \(filter.sort.orderBy) LIMIT \(page.perPage) OFFSET \(page.offset)")
         return (counting.query, b.query)
@@ -92,10 +129,11 @@ extension CustomerRepository {
         var counting = SQLBuilder("SELECT count(*) FROM customers c WHERE c.deleted_at IS NOT NULL")
         Self.appendFilter(filter, includeStatus: false, to: &counting)
         let total = try await connection.scalar(counting.query, as: Int.self, logger: logger) ?? 0
-        var b = SQLBuilder("SELECT \(Self.columns) FROM customers c \(Self.joins) WHERE c.deleted_at IS NOT NULL")
+        var b = SQLBuilder("SELECT \(Self.json) FROM customers c \(Self.joins) WHERE c.deleted_at IS NOT NULL")
         Self.appendFilter(filter, includeStatus: false, to: &b)
         b.append(" ORDER BY c.deleted_at DESC, c.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)")
-        let items = try await decode(try await connection.query(b.query, logger: logger))
+        var items: [String] = []
+        for try await item in try await connection.query(b.query, logger: logger).decode(String.self) { items.append(item) }
         return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: nil)
     }
 

@@ -80,6 +80,30 @@ struct CustomerRepository: Sendable {
         c.deleted_at, c.deleted_by
         """
     static let joins = "LEFT JOIN zones z ON z.id = c.zone_id LEFT JOIN catalog.packages p ON p.id = c.package_id"
+
+    /// The same customer as `Customer.writeJSON` writes it, built by Postgres (one text column per row): for
+    /// the lists, where decoding 38 columns per row and writing them again cost more than the query.
+    /// Keys in sorted order; times as `YYYY-MM-DDTHH:MM:SSZ`. A test holds the two forms equal.
+    static let json = """
+        json_build_object(
+            'address', json_build_object('area', c.area, 'district', c.district, 'division', c.division, 'house', c.house,
+                'road', c.road, 'thana', c.thana),
+            'billing_profile_id', c.billing_profile_id, 'client_type', c.client_type, 'code', c.code,
+            'connection_date', c.connection_date::text, 'connection_type', c.connection_type, 'connectivity', c.connectivity,
+            'created_at', \(utc("c.created_at")), 'created_by', c.created_by, 'custom_fields', c.custom,
+            'deleted_at', \(utc("c.deleted_at")), 'deleted_by', c.deleted_by, 'email', c.email,
+            'expires_at', \(utc("c.expires_at")), 'full_name', c.full_name, 'gender', c.gender, 'id', c.id, 'nas_id', c.nas_id,
+            'nid', c.nid, 'notes', c.notes, 'operator_id', c.operator_id, 'package_id', c.package_id, 'package_name', p.name,
+            'phone', c.phone, 'static_ip', host(c.static_ip), 'status', c.status, 'status_reason', c.status_reason,
+            'suspend_date', c.suspend_date::text, 'type', c.type, 'updated_at', \(utc("c.updated_at")), 'updated_by', c.updated_by,
+            'username', c.username, 'zone_id', c.zone_id, 'zone_name', z.name
+        )::text
+        """
+
+    /// A timestamp as the API writes it: UTC, whole seconds, `Z`.
+    static func utc(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    }
     /// Columns left out of the activity log's before/after (secrets, derived values, bookkeeping).
     static let unlogged = ["password_enc", "search_name", "created_at", "created_by", "updated_at", "updated_by"]
 
@@ -304,7 +328,7 @@ struct CustomerRepository: Sendable {
     }
 
     /// Decodes rows of `columns`, in their order.
-    func decode(_ rows: PostgresRowSequence) async throws -> [Customer] {
+    func decode<Rows: AsyncSequence>(_ rows: Rows) async throws -> [Customer] where Rows.Element == PostgresRow {
         var customers: [Customer] = []
         for try await row in rows {
             var r = RowReader(row)

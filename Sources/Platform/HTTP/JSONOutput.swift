@@ -8,25 +8,27 @@ import PostgresNIO
 /// write them in sorted order to match the encoder's output elsewhere.
 package struct JSONOutput: Sendable {
     package private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = [false]
+    /// Bit n set: the container at depth n already has a member, so the next one needs a comma.
+    private var needsComma: UInt64 = 0
+    private var depth = 0
 
     package init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
 
     package mutating func object(_ body: (inout JSONOutput) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
+        enter()
         body(&self)
-        needsComma.removeLast()
+        depth -= 1
         bytes.append(UInt8(ascii: "}"))
     }
 
     package mutating func array(_ body: (inout JSONOutput) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
+        enter()
         body(&self)
-        needsComma.removeLast()
+        depth -= 1
         bytes.append(UInt8(ascii: "]"))
     }
 
@@ -35,15 +37,16 @@ package struct JSONOutput: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        needsComma[needsComma.count - 1] = false
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma &= ~(1 << UInt64(depth))
     }
 
     package mutating func key(_ key: String) {
         separate()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        needsComma &= ~(1 << UInt64(depth))
     }
 
     package mutating func string(_ value: String?) {
@@ -87,14 +90,26 @@ package struct JSONOutput: Sendable {
 
     private mutating func appendNull() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
 
+    private mutating func enter() {
+        depth += 1
+        precondition(depth < 64, "JSON nested deeper than 63 levels")
+        needsComma &= ~(1 << UInt64(depth))
+    }
+
     private mutating func separate() {
-        let depth = needsComma.count - 1
-        if needsComma[depth] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[depth] = true
+        let bit: UInt64 = 1 << UInt64(depth)
+        if needsComma & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+        needsComma |= bit
     }
 
     private mutating func appendQuoted(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most text needs no escaping: copy it in one go.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

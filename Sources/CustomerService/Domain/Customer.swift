@@ -119,10 +119,10 @@ package enum CustomerStatus: String, Codable, Sendable, CaseIterable {
     case active, expired, suspended, disabled
 }
 
-/// A page of customers, each already JSON (built by Postgres, see `CustomerRepository.json`); the live list
-/// adds the per-status counts of the same filter.
+/// A page of customers, the items already a JSON array (written from the rows, see
+/// `CustomerRepository.listFields`); the live list adds the per-status counts of the same filter.
 package struct CustomerPage: Sendable, JSONWritable {
-    package var items: [String]
+    package var items: [UInt8]
     package var page: Int
     package var perPage: Int
     package var total: Int
@@ -140,9 +140,7 @@ package struct CustomerPage: Sendable, JSONWritable {
                 }
             }
             out.key("items")
-            out.array { out in
-                for item in items { out.raw(item) }
-            }
+            out.raw(items)
             out.key("page"); out.int(page)
             out.key("per_page"); out.int(perPage)
             out.key("total"); out.int(total)

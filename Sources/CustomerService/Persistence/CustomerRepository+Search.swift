@@ -27,7 +27,7 @@ enum CustomerCountsByStatus: SQLStatement {
 /// The default view's page: `$1` status, newest first, `$2` per page, `$3` offset.
 enum NewestCustomersOfStatus: SQLStatement {
     static let sql = """
-        SELECT \(CustomerRepository.json) FROM customers c \(CustomerRepository.joins)
+        SELECT \(CustomerRepository.listColumns) FROM customers c \(CustomerRepository.joins)
         WHERE c.deleted_at IS NULL AND c.status = $1
         ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3
         """
@@ -75,20 +75,16 @@ extension CustomerRepository {
             }
         }
         let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
-        var items: [String] = []
+        var items: [UInt8] = Array("[]".utf8)
         if page.offset < total {
             if isDefaultView, let status = filter.statuses?.first {
                 var bindings = PostgresBindings(capacity: 3)
                 bindings.append(status)
                 bindings.append(page.perPage)
                 bindings.append(page.offset)
-                for try await row in try await connection.execute(PreparedQuery(NewestCustomersOfStatus.self, bindings: bindings), logger: logger) {
-                    items.append(try row.decode(String.self))
-                }
+                items = try await Self.writeList(try await connection.execute(PreparedQuery(NewestCustomersOfStatus.self, bindings: bindings), logger: logger))
             } else {
-                for try await item in try await connection.query(Self.listStatements(filter, page: page).page, logger: logger).decode(String.self) {
-                    items.append(item)
-                }
+                items = try await Self.writeList(try await connection.query(Self.listStatements(filter, page: page).page, logger: logger))
             }
         }
         return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: counts)
@@ -108,7 +104,7 @@ extension CustomerRepository {
             appendFilter(filter, includeStatus: false, to: &counting)
             counting.append(" GROUP BY c.status")
         }
-        var b = SQLBuilder("SELECT \(json) FROM customers c \(joins) WHERE c.deleted_at IS NULL")
+        var b = SQLBuilder("SELECT \(listColumns) FROM customers c \(joins) WHERE c.deleted_at IS NULL")
         appendFilter(filter, includeStatus: true, to: &b)
         b.append(" ORDER BY \(filter.sort.orderBy) LIMIT \(page.perPage) OFFSET \(page.offset)")
         return (counting.query, b.query)
@@ -129,11 +125,10 @@ extension CustomerRepository {
         var counting = SQLBuilder("SELECT count(*) FROM customers c WHERE c.deleted_at IS NOT NULL")
         Self.appendFilter(filter, includeStatus: false, to: &counting)
         let total = try await connection.scalar(counting.query, as: Int.self, logger: logger) ?? 0
-        var b = SQLBuilder("SELECT \(Self.json) FROM customers c \(Self.joins) WHERE c.deleted_at IS NOT NULL")
+        var b = SQLBuilder("SELECT \(Self.listColumns) FROM customers c \(Self.joins) WHERE c.deleted_at IS NOT NULL")
         Self.appendFilter(filter, includeStatus: false, to: &b)
         b.append(" ORDER BY c.deleted_at DESC, c.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)")
-        var items: [String] = []
-        for try await item in try await connection.query(b.query, logger: logger).decode(String.self) { items.append(item) }
+        let items = try await Self.writeList(try await connection.query(b.query, logger: logger))
         return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: nil)
     }
 

@@ -7,10 +7,10 @@ import PostgresNIO
 /// (reflection, boxing, sorting keys) cost more than the database. Keys are written as given; callers
 /// write them in sorted order to match the encoder's output elsewhere.
 package struct JSONOutput: Sendable {
-    package private(set) var bytes: [UInt8] = []
+    package fileprivate(set) var bytes: [UInt8] = []
     /// Bit n set: the container at depth n already has a member, so the next one needs a comma.
-    private var needsComma: UInt64 = 0
-    private var depth = 0
+    fileprivate var needsComma: UInt64 = 0
+    fileprivate var depth = 0
 
     package init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
 
@@ -90,13 +90,13 @@ package struct JSONOutput: Sendable {
 
     private mutating func appendNull() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
 
-    private mutating func enter() {
+    fileprivate mutating func enter() {
         depth += 1
         precondition(depth < 64, "JSON nested deeper than 63 levels")
         needsComma &= ~(1 << UInt64(depth))
     }
 
-    private mutating func separate() {
+    fileprivate mutating func separate() {
         let bit: UInt64 = 1 << UInt64(depth)
         if needsComma & bit != 0 { bytes.append(UInt8(ascii: ",")) }
         needsComma |= bit
@@ -110,20 +110,22 @@ package struct JSONOutput: Sendable {
             bytes.append(UInt8(ascii: "\""))
             return
         }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
-            }
-        }
+        for byte in text.utf8 { appendEscapedByte(byte) }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    fileprivate mutating func appendEscapedByte(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+        case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+        case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+        case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+        case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+        case 0..<0x20:
+            let hex = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+        default: bytes.append(byte)
+        }
     }
 
     /// Civil date and time in UTC from the Unix time (days-from-civil inverted), whole seconds.
@@ -195,5 +197,112 @@ package struct RowReader {
     package mutating func next<Value: PostgresDecodable>(_ type: Value.Type = Value.self) throws -> Value {
         guard let cell = iterator.next() else { throw PlatformError.internalError("row has fewer columns than read") }
         return try cell.decode(Value.self, context: .default)
+    }
+}
+
+/// How a result column becomes a JSON value when rows are written straight from the wire.
+package enum JSONColumn: Sendable {
+    /// `text` (or anything cast to text): a JSON string.
+    case text
+    /// `int2`, `int4`, `int8`: a JSON number.
+    case integer
+    /// `timestamptz`: a string `YYYY-MM-DDTHH:MM:SSZ`.
+    case timestamp
+    /// `json`, or `jsonb` cast to text: copied as it is.
+    case json
+}
+
+/// One member of a JSON object written from a row: a column, or a nested object of columns.
+package indirect enum JSONField: Sendable {
+    case column(StaticString, sql: String, JSONColumn)
+    case object(StaticString, [JSONField])
+
+    /// The SQL select list of these fields, in the order they are read.
+    package static func selectList(_ fields: [JSONField]) -> String {
+        fields.map { field in
+            switch field {
+            case .column(_, let sql, _): sql
+            case .object(_, let inner): selectList(inner)
+            }
+        }.joined(separator: ", ")
+    }
+}
+
+extension JSONOutput {
+    package mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
+    /// Writes one row as a JSON object shaped by `fields` (keys as given, values from the columns in order),
+    /// straight from the row's binary cells: no Swift value is made for any column.
+    package mutating func row(_ row: PostgresRow, _ fields: [JSONField]) throws {
+        var cells = row.makeIterator()
+        try object(fields, &cells)
+    }
+
+    private mutating func object(_ fields: [JSONField], _ cells: inout PostgresRow.Iterator) throws {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        enter()
+        defer {
+            depth -= 1
+            bytes.append(UInt8(ascii: "}"))
+        }
+        for field in fields {
+            switch field {
+            case .object(let name, let inner):
+                key(name)
+                try object(inner, &cells)
+            case .column(let name, _, let kind):
+                key(name)
+                guard let cell = cells.next() else { throw PlatformError.internalError("row has fewer columns than fields") }
+                try value(cell, kind)
+            }
+        }
+    }
+
+    private mutating func value(_ cell: PostgresCell, _ kind: JSONColumn) throws {
+        guard var buffer = cell.bytes else { return null() }
+        guard cell.format == .binary else { throw PlatformError.internalError("expected a binary column") }
+        switch kind {
+        case .text:
+            separate()
+            bytes.append(UInt8(ascii: "\""))
+            buffer.readableBytesView.withContiguousStorageIfAvailable { appendEscaped($0) } ?? appendEscaped(Array(buffer.readableBytesView))
+            bytes.append(UInt8(ascii: "\""))
+        case .json:
+            if cell.dataType == .jsonb { buffer.moveReaderIndex(forwardBy: 1) }  // jsonb's version byte
+            separate()
+            bytes.append(contentsOf: buffer.readableBytesView)
+        case .integer:
+            let number: Int64? = switch buffer.readableBytes {
+            case 8: buffer.readInteger(as: Int64.self)
+            case 4: buffer.readInteger(as: Int32.self).map(Int64.init)
+            case 2: buffer.readInteger(as: Int16.self).map(Int64.init)
+            default: nil
+            }
+            guard let number else { throw PlatformError.internalError("unexpected integer width") }
+            int(number)
+        case .timestamp:
+            guard buffer.readableBytes == 8, let micros = buffer.readInteger(as: Int64.self) else {
+                throw PlatformError.internalError("unexpected timestamp width")
+            }
+            // Microseconds since 2000-01-01 UTC; whole seconds, rounded down like the encoder's dates.
+            let seconds = Int64((Double(micros) / 1_000_000).rounded(.down)) + 946_684_800
+            date(Date(timeIntervalSince1970: Double(seconds)))
+        }
+    }
+
+    private mutating func appendEscaped(_ text: UnsafeBufferPointer<UInt8>) {
+        if !text.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: text)
+            return
+        }
+        for byte in text { appendEscapedByte(byte) }
+    }
+
+    private mutating func appendEscaped(_ text: [UInt8]) {
+        text.withUnsafeBufferPointer { appendEscaped($0) }
     }
 }

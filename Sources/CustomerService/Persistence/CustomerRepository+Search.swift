@@ -19,15 +19,13 @@ struct CustomerFilter: Sendable {
     var operators: [Int64]?
 }
 
-/// The default view's counts: every operator of the tenant (an owner's scope).
-enum CustomerCountsByStatus: SQLStatement {
-    static let sql = "SELECT k.status, sum(k.n)::bigint FROM customer_counts k GROUP BY k.status"
-}
-
-/// The default view's page: `$1` status, newest first, `$2` per page, `$3` offset.
+/// The default view's page with the counts of every operator of the tenant (an owner's scope) as its first
+/// column: `$1` status, newest first, `$2` per page, `$3` offset.
 enum NewestCustomersOfStatus: SQLStatement {
     static let sql = """
-        SELECT \(CustomerRepository.listColumns) FROM customers c \(CustomerRepository.joins)
+        SELECT (SELECT string_agg(s.status || ':' || s.n, ',')
+                FROM (SELECT k.status, sum(k.n) FROM customer_counts k GROUP BY k.status) AS s(status, n)) AS counts,
+            \(CustomerRepository.listColumns) FROM customers c \(CustomerRepository.joins)
         WHERE c.deleted_at IS NULL AND c.status = $1
         ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3
         """
@@ -56,58 +54,68 @@ enum CustomerSort: String, CaseIterable {
 }
 
 extension CustomerRepository {
-    /// One page of live customers and the per-status counts of the same filter (status aside), in two statements.
+    /// One page of live customers and the per-status counts of the same filter (status aside), in one
+    /// statement: every page row carries the counts (`active:12,expired:3`), computed once.
     func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
-        // The panel's first screen (an owner's customers of one status, newest first) runs as prepared
-        // statements: parsing and planning cost more than executing them.
+        // The panel's first screen (an owner's customers of one status, newest first) is a prepared
+        // statement: parsing and planning cost more than executing it.
         let isDefaultView = filter.isCountedByOperator && filter.operators == nil && filter.operatorID == nil
             && filter.sort == .newest && filter.statuses?.count == 1
-        var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
-        if isDefaultView {
-            for try await row in try await connection.execute(PreparedQuery(CustomerCountsByStatus.self), logger: logger) {
-                let (status, count) = try row.decode((String, Int).self)
-                counts[status] = count
+        let statements = Self.listStatements(filter, page: page)
+        var rows: [PostgresRow] = []
+        if isDefaultView, let status = filter.statuses?.first {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(status)
+            bindings.append(page.perPage)
+            bindings.append(page.offset)
+            for try await row in try await connection.execute(PreparedQuery(NewestCustomersOfStatus.self, bindings: bindings), logger: logger) {
+                rows.append(row)
             }
         } else {
-            let statements = Self.listStatements(filter, page: page)
+            for try await row in try await connection.query(statements.page, logger: logger) { rows.append(row) }
+        }
+        var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
+        if let first = rows.first {
+            for pair in (try first.makeRandomAccess()[0].decode(String?.self, context: .default) ?? "").split(separator: ",") {
+                let parts = pair.split(separator: ":")
+                if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
+            }
+        } else {
+            // No row to carry them (an empty page): ask for the counts alone.
             for try await (status, count) in try await connection.query(statements.counts, logger: logger).decode((String, Int).self) {
                 counts[status] = count
             }
         }
         let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
-        var items: [UInt8] = Array("[]".utf8)
-        if page.offset < total {
-            if isDefaultView, let status = filter.statuses?.first {
-                var bindings = PostgresBindings(capacity: 3)
-                bindings.append(status)
-                bindings.append(page.perPage)
-                bindings.append(page.offset)
-                items = try await Self.writeList(try await connection.execute(PreparedQuery(NewestCustomersOfStatus.self, bindings: bindings), logger: logger))
-            } else {
-                items = try await Self.writeList(try await connection.query(Self.listStatements(filter, page: page).page, logger: logger))
-            }
-        }
-        return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: counts)
+        return CustomerPage(items: try Self.writeList(rows, skipping: 1), page: page.page, perPage: page.perPage, total: total, counts: counts)
     }
 
-    /// The list's two statements: per-status counts of the filter (status aside), and the page.
+    /// The list's statements: the per-status counts of the filter (status aside) alone, and the page with
+    /// those counts as its first column.
     static func listStatements(_ filter: CustomerFilter, page: PageRequest) -> (counts: PostgresQuery, page: PostgresQuery) {
-        var counting: SQLBuilder
-        if filter.isCountedByOperator {
-            // Kept exact by triggers: a few rows instead of a count of the table.
-            counting = SQLBuilder("SELECT k.status, sum(k.n)::bigint FROM customer_counts k WHERE true")
-            if let operators = filter.operators { counting.append(" AND k.operator_id = ANY(\(counting.bind(operators))::bigint[])") }
-            if let operatorID = filter.operatorID { counting.append(" AND k.operator_id = \(counting.bind(operatorID))") }
-            counting.append(" GROUP BY k.status")
-        } else {
-            counting = SQLBuilder("SELECT c.status, count(*) FROM customers c WHERE c.deleted_at IS NULL")
-            appendFilter(filter, includeStatus: false, to: &counting)
-            counting.append(" GROUP BY c.status")
+        func counting(_ b: inout SQLBuilder) {
+            if filter.isCountedByOperator {
+                // Kept exact by triggers: a few rows instead of a count of the table.
+                b.append("SELECT k.status, sum(k.n)::bigint FROM customer_counts k WHERE true")
+                if let operators = filter.operators { b.append(" AND k.operator_id = ANY(\(b.bind(operators))::bigint[])") }
+                if let operatorID = filter.operatorID { b.append(" AND k.operator_id = \(b.bind(operatorID))") }
+                b.append(" GROUP BY k.status")
+            } else {
+                b.append("SELECT c.status, count(*) FROM customers c WHERE c.deleted_at IS NULL")
+                appendFilter(filter, includeStatus: false, to: &b)
+                b.append(" GROUP BY c.status")
+            }
         }
-        var b = SQLBuilder("SELECT \(listColumns) FROM customers c \(joins) WHERE c.deleted_at IS NULL")
+        var countsOnly = SQLBuilder()
+        counting(&countsOnly)
+        var b = SQLBuilder()
+        counting(&b)
+        let countsSQL = b.sql
+        b.sql = "SELECT (SELECT string_agg(s.status || ':' || s.n, ',') FROM (\(countsSQL)) AS s(status, n)) AS counts, \(listColumns) "
+            + "FROM customers c \(joins) WHERE c.deleted_at IS NULL"
         appendFilter(filter, includeStatus: true, to: &b)
         b.append(" ORDER BY \(filter.sort.orderBy) LIMIT \(page.perPage) OFFSET \(page.offset)")
-        return (counting.query, b.query)
+        return (countsOnly.query, b.query)
     }
 
     /// `EXPLAIN (ANALYZE, BUFFERS)` of a statement, one line per plan line.
@@ -128,7 +136,9 @@ extension CustomerRepository {
         var b = SQLBuilder("SELECT \(Self.listColumns) FROM customers c \(Self.joins) WHERE c.deleted_at IS NOT NULL")
         Self.appendFilter(filter, includeStatus: false, to: &b)
         b.append(" ORDER BY c.deleted_at DESC, c.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)")
-        let items = try await Self.writeList(try await connection.query(b.query, logger: logger))
+        var rows: [PostgresRow] = []
+        for try await row in try await connection.query(b.query, logger: logger) { rows.append(row) }
+        let items = try Self.writeList(rows)
         return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: nil)
     }
 

@@ -108,16 +108,13 @@ struct CustomerRepository: Sendable {
     ]
     static let listColumns = JSONField.selectList(listFields)
 
-    /// Writes rows of `listColumns` as a JSON array.
-    static func writeList<Rows: AsyncSequence>(_ rows: Rows) async throws -> [UInt8] where Rows.Element == PostgresRow {
-        // `JSONOutput.array` takes a synchronous body: collect the rows, then write them.
-        var collected: [PostgresRow] = []
-        for try await row in rows { collected.append(row) }
+    /// Writes rows of `listColumns` (after `leading` other columns) as a JSON array.
+    static func writeList(_ collected: [PostgresRow], skipping leading: Int = 0) throws -> [UInt8] {
         var out = JSONOutput(capacity: 1_024 * (collected.count + 1))
         var failure: (any Error)?
         out.array { out in
             for row in collected where failure == nil {
-                do { try out.row(row, listFields) } catch { failure = error }
+                do { try out.row(row, listFields, skipping: leading) } catch { failure = error }
             }
         }
         if let failure { throw failure }

@@ -18,10 +18,14 @@ enum ScopeStatements {
     }
 
     /// `SET LOCAL` of role, search path and row-level-security settings, all bound, in one statement.
+    /// Prepared statements in a tenant transaction use their generic plan: their parameters (a status, a
+    /// page size, an offset) do not change the best plan, and planning again on every call cost more than
+    /// running them.
     struct EnterTenant: PostgresPreparedStatement {
         static let sql = """
             SELECT set_config('search_path', $1, true), set_config('role', $2, true), \
-            set_config('uplink.tenant_id', $3, true), set_config('uplink.operator_ids', $4, true)
+            set_config('uplink.tenant_id', $3, true), set_config('uplink.operator_ids', $4, true), \
+            set_config('plan_cache_mode', 'force_generic_plan', true)
             """
         typealias Row = ()
         static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text]

@@ -236,8 +236,9 @@ extension JSONOutput {
 
     /// Writes one row as a JSON object shaped by `fields` (keys as given, values from the columns in order),
     /// straight from the row's binary cells: no Swift value is made for any column.
-    package mutating func row(_ row: PostgresRow, _ fields: [JSONField]) throws {
+    package mutating func row(_ row: PostgresRow, _ fields: [JSONField], skipping leading: Int = 0) throws {
         var cells = row.makeIterator()
+        for _ in 0..<leading { _ = cells.next() }
         try object(fields, &cells)
     }
 

@@ -143,6 +143,11 @@ package struct JSONOutput: Sendable {
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         func digits(_ value: Int64, _ width: Int) {
+            if width == 2, (0..<100).contains(value) {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
+                bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+                return
+            }
             var text = Array(String(value).utf8)
             while text.count < width { text.insert(UInt8(ascii: "0"), at: 0) }
             bytes.append(contentsOf: text)

@@ -20,19 +20,12 @@ extension CustomerService {
         if let to { filter.append(" AND a.occurred_at < \(filter.bind(try Self.instant(to, field: "to")))") }
         if let operators = Self.operatorList(principal) { filter.append(" AND a.operator_id = ANY(\(filter.bind(operators))::bigint[])") }
         return try await database.withTenantTransaction(principal.tenantScope) { connection in
-            let total = try await connection.scalar(
-                PostgresQuery(unsafeSQL: "SELECT count(*)" + filter.sql, binds: filter.binds), as: Int.self, logger: logger
-            ) ?? 0
-            let rows = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        SELECT a.id, a.occurred_at, a.operator_id, a.customer_id, a.action, a.actor_username, a.actor_user_id,
-                            a.actor_token_id, a.changes::text, a.request_id, a.client_ip
-                        """ + filter.sql + " ORDER BY a.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)",
-                    binds: filter.binds
-                ),
-                logger: logger
-            )
+            let total = try await connection.scalar(filter.countQuery, as: Int.self, logger: logger) ?? 0
+            let columns = """
+                a.id, a.occurred_at, a.operator_id, a.customer_id, a.action, a.actor_username, a.actor_user_id, a.actor_token_id,
+                a.changes::text, a.request_id, a.client_ip
+                """
+            let rows = try await connection.query(filter.pageQuery(columns, orderBy: "a.id DESC", page: page), logger: logger)
             var items: [ActivityEntry] = []
             for try await (id, at, operatorID, customerID, action, actor, userID, tokenID, changes, requestID, clientIP)
                 in rows.decode((Int64, Date, Int64, Int64?, String, String, Int64?, Int64?, String, String?, String?).self) {

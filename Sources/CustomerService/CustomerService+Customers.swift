@@ -12,7 +12,8 @@ extension CustomerService {
         var filter = try Self.filter(
             for: principal, search: search, status: status, type: type, zoneID: zoneID, packageID: packageID, operatorID: operatorID, sort: sort
         )
-        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+        let genericPlans = custom.isEmpty && filter.isDefaultView
+        return try await database.withTenantTransaction(principal.tenantScope, genericPlans: genericPlans) { connection in
             try await resolveCustomFilter(custom, into: &filter, on: connection)
             return try await customers.list(filter, page: page, on: connection)
         }

@@ -39,16 +39,8 @@ extension CustomerService {
             filter.append(" AND (" + alternatives.joined(separator: " OR ") + ")")
         }
         return try await database.withTenantTransaction(principal.tenantScope) { connection in
-            let total = try await connection.scalar(
-                PostgresQuery(unsafeSQL: "SELECT count(*)" + filter.sql, binds: filter.binds), as: Int.self, logger: logger
-            ) ?? 0
-            let rows = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: "SELECT \(Self.deviceColumns)" + filter.sql + " ORDER BY d.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)",
-                    binds: filter.binds
-                ),
-                logger: logger
-            )
+            let total = try await connection.scalar(filter.countQuery, as: Int.self, logger: logger) ?? 0
+            let rows = try await connection.query(filter.pageQuery(Self.deviceColumns, orderBy: "d.id DESC", page: page), logger: logger)
             return Page(items: try await Self.decodeDevices(rows), page: page.page, perPage: page.perPage, total: total)
         }
     }

@@ -32,6 +32,12 @@ enum NewestCustomersOfStatus: SQLStatement {
 }
 
 extension CustomerFilter {
+    /// The panel's first screen (an owner's customers of one status, newest first): a prepared statement,
+    /// since parsing and planning it cost more than executing it.
+    var isDefaultView: Bool {
+        isCountedByOperator && operators == nil && operatorID == nil && sort == .newest && statuses?.count == 1
+    }
+
     /// True when only operators narrow the view, so `customer_counts` answers the per-status counts.
     var isCountedByOperator: Bool {
         search == nil && type == nil && zoneID == nil && packageID == nil && custom.isEmpty
@@ -57,10 +63,7 @@ extension CustomerRepository {
     /// One page of live customers and the per-status counts of the same filter (status aside), in one
     /// statement: every page row carries the counts (`active:12,expired:3`), computed once.
     func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
-        // The panel's first screen (an owner's customers of one status, newest first) is a prepared
-        // statement: parsing and planning cost more than executing it.
-        let isDefaultView = filter.isCountedByOperator && filter.operators == nil && filter.operatorID == nil
-            && filter.sort == .newest && filter.statuses?.count == 1
+        let isDefaultView = filter.isDefaultView
         let statements = Self.listStatements(filter, page: page)
         var rows: [PostgresRow] = []
         if isDefaultView, let status = filter.statuses?.first {

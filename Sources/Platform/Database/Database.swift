@@ -32,22 +32,26 @@ package struct Database: Sendable {
     /// Runs `body` in one transaction as the tenant's role with its schema first on the search path and the
     /// operator visibility set for row-level security. All settings are transaction-local, so the pooled
     /// connection (or a PgBouncer server connection) comes back clean.
+    /// `genericPlans`: the body runs only prepared statements whose best plan does not depend on their
+    /// parameters; they then use their generic plan instead of being planned again on every call.
     package func withTenantTransaction<Result: Sendable>(
         _ scope: TenantScope,
+        genericPlans: Bool = false,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withTransaction { connection in
-            try await enterTenant(scope, on: connection)
+            try await enterTenant(scope, genericPlans: genericPlans, on: connection)
             return try await body(connection)
         }
     }
 
     /// Switches the current transaction to the tenant's role, schema and operator visibility.
     /// One round trip: every setting is bound, none is spliced into SQL.
-    package func enterTenant(_ scope: TenantScope, on connection: PostgresConnection) async throws {
+    package func enterTenant(_ scope: TenantScope, genericPlans: Bool = false, on connection: PostgresConnection) async throws {
         let statement = ScopeStatements.EnterTenant(
             schema: TenantNaming.schema(scope.tenantID), role: TenantNaming.role(for: scope),
-            tenantID: String(scope.tenantID), operators: scope.operatorSetting
+            tenantID: String(scope.tenantID), operators: scope.operatorSetting,
+            planCacheMode: genericPlans ? "force_generic_plan" : "auto"
         )
         for try await _ in try await connection.execute(statement, logger: logger) {}
     }

@@ -57,6 +57,16 @@ package struct SQLBuilder: Sendable {
     package mutating func append(_ text: String) { sql += text }
 
     package var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
+
+    /// For a builder holding `FROM … WHERE …`: the count of its rows.
+    package var countQuery: PostgresQuery { PostgresQuery(unsafeSQL: "SELECT count(*)" + sql, binds: binds) }
+
+    /// For a builder holding `FROM … WHERE …`: one page of `columns` in `order`.
+    package func pageQuery(_ columns: String, orderBy order: String, page: PageRequest) -> PostgresQuery {
+        PostgresQuery(
+            unsafeSQL: "SELECT \(columns)" + sql + " ORDER BY \(order) LIMIT \(page.perPage) OFFSET \(page.offset)", binds: binds
+        )
+    }
 }
 
 /// `%`, `_` and `\` in a search are literal characters in a `LIKE` pattern, not wildcards.

@@ -57,9 +57,15 @@ extension CustomerService {
         if let status, status != "deleted", CustomerStatus(rawValue: status) == nil {
             throw PlatformError.invalidInput(field: "status", reason: "must be active, expired, suspended, disabled or deleted")
         }
-        return try await database.withPlatformTransaction { connection in
-            try await customers.adminSearch(search: search, tenantID: tenant, status: status, page: page, on: connection)
+        // The count and the page are independent reads of the platform index: run them side by side on two
+        // connections, so the answer takes the longer of the two, not their sum.
+        async let total = database.withPlatformConnection { connection in
+            try await customers.adminCount(search: search, tenantID: tenant, status: status, on: connection)
         }
+        let items = try await database.withPlatformConnection { connection in
+            try await customers.adminPage(search: search, tenantID: tenant, status: status, page: page, on: connection)
+        }
+        return Page(items: items, page: page.page, perPage: page.perPage, total: try await total)
     }
 
     /// One customer of any tenant, for the admin; the read is logged in that tenant's activity log.

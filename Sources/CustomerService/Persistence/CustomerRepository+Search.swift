@@ -209,7 +209,7 @@ extension CustomerRepository {
         let count = PostgresQuery(unsafeSQL: "SELECT count(*) FROM platform.customer_index x" + where_.sql, binds: where_.binds)
         let page = PostgresQuery(
             unsafeSQL: """
-                SELECT count(*) OVER () AS total, x.tenant_id, t.name, x.customer_id, x.operator_id, x.code, x.username, x.full_name,
+                SELECT x.tenant_id, t.name, x.customer_id, x.operator_id, x.code, x.username, x.full_name,
                     x.phone, x.type, x.status, x.deleted, x.created_at
                 FROM platform.customer_index x JOIN platform.tenants t ON t.id = x.tenant_id
                 """ + where_.sql + " ORDER BY x.created_at DESC, x.tenant_id, x.customer_id LIMIT \(page.perPage) OFFSET \(page.offset)",
@@ -219,15 +219,18 @@ extension CustomerRepository {
     }
 
     /// The admin's search of every tenant through `platform.customer_index` (application role).
-    func adminSearch(
+    func adminCount(search: String?, tenantID: Int64?, status: String?, on connection: PostgresConnection) async throws -> Int {
+        let statements = Self.adminStatements(search: search, tenantID: tenantID, status: status, page: PageRequest())
+        return try await connection.scalar(statements.count, as: Int.self, logger: logger) ?? 0
+    }
+
+    func adminPage(
         search: String?, tenantID: Int64?, status: String?, page: PageRequest, on connection: PostgresConnection
-    ) async throws -> Page<AdminCustomerHit> {
+    ) async throws -> [AdminCustomerHit] {
         let statements = Self.adminStatements(search: search, tenantID: tenantID, status: status, page: page)
-        var total: Int?
         var items: [AdminCustomerHit] = []
         for try await row in try await connection.query(statements.page, logger: logger) {
             let r = row.makeRandomAccess()
-            total = try r.get("total", as: Int.self)
             items.append(AdminCustomerHit(
                 tenantID: try r.get("tenant_id"), tenantName: try r.get("name"), customerID: try r.get("customer_id"),
                 operatorID: try r.get("operator_id"), code: try r.get("code"), username: try r.get("username"),
@@ -235,11 +238,7 @@ extension CustomerRepository {
                 deleted: try r.get("deleted"), createdAt: try r.get("created_at")
             ))
         }
-        if total == nil {
-            // An empty page carries no total: count alone.
-            total = try await connection.scalar(statements.count, as: Int.self, logger: logger)
-        }
-        return Page(items: items, page: page.page, perPage: page.perPage, total: total ?? 0)
+        return items
     }
 }
 

@@ -12,16 +12,8 @@ extension CustomerService {
         var filter = try Self.filter(
             for: principal, search: search, status: status, type: type, zoneID: zoneID, packageID: packageID, operatorID: operatorID, sort: sort
         )
-        if custom.isEmpty, filter.isDefaultView, principal.tenantScope.operators == .all {
-            // The first screen in one round trip (see `platform.customer_default_page`); an empty page falls
-            // through to the transaction below, which also reads the counts.
-            let finalFilter = filter
-            let found = try await database.withScopedStatement { connection in
-                try await customers.defaultPage(tenantID: principal.tenantID, filter: finalFilter, page: page, on: connection)
-            }
-            if let found { return found }
-        }
-        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+        let genericPlans = custom.isEmpty && filter.isDefaultView
+        return try await database.withTenantTransaction(principal.tenantScope, genericPlans: genericPlans) { connection in
             try await resolveCustomFilter(custom, into: &filter, on: connection)
             return try await customers.list(filter, page: page, on: connection)
         }

@@ -491,36 +491,3 @@ func rowCounts(_ test: TestApp, tenant: Int64) async throws -> (outbox: Int, act
         }
     }
 }
-
-@Suite struct ScopedStatementTests {
-    /// The one-round-trip first screen enters the tenant's scope inside its statement; the pooled connection
-    /// comes back as the application role with nothing of the tenant left set.
-    @Test func theScopeEndsWithTheStatement() async throws {
-        try await TestApp.with(configure: { $0.database.poolSize = 1 }) { test in
-            let fixtures = try await Fixtures.make(test)
-            try await test.http { api in
-                let catalog = try await Catalog.make(api, fixtures)
-                _ = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_daily", "scoped"))
-                let page = try await api.get("/api/v1/customers", token: catalog.ownerA)
-                #expect(page.json["total"] as? Int == 1)
-                let (user, path, tenant, operators) = try await test.app.database.withPlatformConnection { connection in
-                    let rows = try await connection.query(
-                        """
-                        SELECT current_user::text, current_setting('search_path'), coalesce(current_setting('uplink.tenant_id', true), ''),
-                            coalesce(current_setting('uplink.operator_ids', true), '')
-                        """,
-                        logger: test.app.logger
-                    )
-                    for try await row in rows.decode((String, String, String, String).self) { return row }
-                    throw TestFailure("no row")
-                }
-                #expect(!user.hasPrefix("uplink_t"))
-                #expect(!path.contains("t_\(fixtures.resellerA.id)"))
-                #expect(tenant.isEmpty && operators.isEmpty)
-                // Another tenant on the same (only) connection sees its own, empty list.
-                let ownerB = try await api.login("owner-b", Fixtures.password)
-                #expect(try await api.get("/api/v1/customers", token: ownerB).json["total"] as? Int == 0)
-            }
-        }
-    }
-}

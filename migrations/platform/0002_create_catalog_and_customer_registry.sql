@@ -214,38 +214,3 @@ ALTER TABLE platform.outbox ENABLE ROW LEVEL SECURITY;
 CREATE POLICY outbox_insert ON platform.outbox FOR INSERT TO uplink_tenants
     WITH CHECK (tenant_id = platform.current_tenant());
 GRANT INSERT ON platform.outbox TO uplink_tenants;
-
--- The customer list's first screen (an owner's customers of one status, newest first, with the
--- per-status counts) in one statement and one round trip: the function enters the tenant's scope for the
--- rest of the statement's implicit transaction (`set_config(…, true)`: role, search path, row-level
--- security settings), then runs the page under that role. Invoker's rights: it runs as the application
--- role until it switches; the tenant id and operator setting come from the server's code, never from
--- request text. Columns as `CustomerRepository.listFields` reads them.
-CREATE FUNCTION platform.customer_default_page(tenant bigint, operators text, wanted_status text, page_size integer, skip integer)
-RETURNS TABLE (
-    counts text, area text, district text, division text, house text, road text, thana text, billing_profile_id bigint,
-    client_type text, code text, connection_date text, connection_type text, connectivity text, created_at timestamptz,
-    created_by text, custom jsonb, deleted_at timestamptz, deleted_by text, email text, expires_at timestamptz, full_name text,
-    gender text, id bigint, nas_id bigint, nid text, notes text, operator_id bigint, package_id bigint, package_name text,
-    phone text, static_ip text, status text, status_reason text, suspend_date text, type text, updated_at timestamptz,
-    updated_by text, username text, zone_id bigint, zone_name text
-)
-LANGUAGE plpgsql AS $fn$
-#variable_conflict use_column
-BEGIN
-    PERFORM set_config('search_path', 't_' || tenant, true), set_config('role', 'uplink_t_' || tenant, true),
-        set_config('uplink.tenant_id', tenant::text, true), set_config('uplink.operator_ids', operators, true),
-        set_config('plan_cache_mode', 'force_generic_plan', true);
-    RETURN QUERY
-    SELECT (SELECT string_agg(s.status || ':' || s.n, ',')
-            FROM (SELECT k.status, sum(k.n) FROM customer_counts k GROUP BY k.status) AS s(status, n)),
-        c.area, c.district, c.division, c.house, c.road, c.thana, c.billing_profile_id, c.client_type, c.code,
-        c.connection_date::text, c.connection_type, c.connectivity, c.created_at, c.created_by, c.custom, c.deleted_at,
-        c.deleted_by, c.email, c.expires_at, c.full_name, c.gender, c.id, c.nas_id, c.nid, c.notes, c.operator_id, c.package_id,
-        p.name, c.phone, host(c.static_ip), c.status, c.status_reason, c.suspend_date::text, c.type, c.updated_at, c.updated_by,
-        c.username, c.zone_id, z.name
-    FROM customers c LEFT JOIN zones z ON z.id = c.zone_id LEFT JOIN catalog.packages p ON p.id = c.package_id
-    WHERE c.deleted_at IS NULL AND c.status = wanted_status
-    ORDER BY c.created_at DESC, c.id DESC LIMIT page_size OFFSET skip;
-END
-$fn$;

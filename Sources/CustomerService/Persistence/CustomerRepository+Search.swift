@@ -19,10 +19,16 @@ struct CustomerFilter: Sendable {
     var operators: [Int64]?
 }
 
-/// The default view through `platform.customer_default_page`: `$1` tenant, `$2` operator setting, `$3`
-/// status, `$4` page size, `$5` offset.
-enum CustomerDefaultPage: SQLStatement {
-    static let sql = "SELECT * FROM platform.customer_default_page($1, $2, $3, $4::integer, $5::integer)"
+/// The default view's page with the counts of every operator of the tenant (an owner's scope) as its first
+/// column: `$1` status, newest first, `$2` per page, `$3` offset.
+enum NewestCustomersOfStatus: SQLStatement {
+    static let sql = """
+        SELECT (SELECT string_agg(s.status || ':' || s.n, ',')
+                FROM (SELECT k.status, sum(k.n) FROM customer_counts k GROUP BY k.status) AS s(status, n)) AS counts,
+            \(CustomerRepository.listColumns) FROM customers c \(CustomerRepository.joins)
+        WHERE c.deleted_at IS NULL AND c.status = $1
+        ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3
+        """
 }
 
 extension CustomerFilter {
@@ -57,36 +63,20 @@ extension CustomerRepository {
     /// One page of live customers and the per-status counts of the same filter (status aside), in one
     /// statement: every page row carries the counts (`active:12,expired:3`), computed once.
     func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
+        let isDefaultView = filter.isDefaultView
         let statements = Self.listStatements(filter, page: page)
         var rows: [PostgresRow] = []
-        for try await row in try await connection.query(statements.page, logger: logger) { rows.append(row) }
-        return try await Self.customerPage(rows, filter: filter, page: page) {
-            try await connection.query(statements.counts, logger: logger).decode((String, Int).self)
+        if isDefaultView, let status = filter.statuses?.first {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(status)
+            bindings.append(page.perPage)
+            bindings.append(page.offset)
+            for try await row in try await connection.execute(PreparedQuery(NewestCustomersOfStatus.self, bindings: bindings), logger: logger) {
+                rows.append(row)
+            }
+        } else {
+            for try await row in try await connection.query(statements.page, logger: logger) { rows.append(row) }
         }
-    }
-
-    /// The owner's first screen (`CustomerFilter.isDefaultView`) in one round trip: the server-side function
-    /// enters the tenant's scope and runs the page. Nil for an empty page (no row carries the counts): the
-    /// caller then lists in a transaction. The connection is outside any transaction.
-    func defaultPage(tenantID: Int64, filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage? {
-        var bindings = PostgresBindings(capacity: 5)
-        bindings.append(tenantID)
-        bindings.append("*")
-        bindings.append(filter.statuses?.first ?? CustomerStatus.active.rawValue)
-        bindings.append(page.perPage)
-        bindings.append(page.offset)
-        var rows: [PostgresRow] = []
-        for try await row in try await connection.execute(PreparedQuery(CustomerDefaultPage.self, bindings: bindings), logger: logger) {
-            rows.append(row)
-        }
-        guard !rows.isEmpty else { return nil }
-        return try await Self.customerPage(rows, filter: filter, page: page) { AsyncStream<(String, Int)> { $0.finish() } }
-    }
-
-    /// The page from rows whose first column is the counts text; `counts` reads them when there is no row.
-    static func customerPage<Counts: AsyncSequence>(
-        _ rows: [PostgresRow], filter: CustomerFilter, page: PageRequest, counts readCounts: () async throws -> Counts
-    ) async throws -> CustomerPage where Counts.Element == (String, Int) {
         var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
         if let first = rows.first {
             for pair in (try first.makeRandomAccess()[0].decode(String?.self, context: .default) ?? "").split(separator: ",") {
@@ -94,10 +84,13 @@ extension CustomerRepository {
                 if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
             }
         } else {
-            for try await (status, count) in try await readCounts() { counts[status] = count }
+            // No row to carry them (an empty page): ask for the counts alone.
+            for try await (status, count) in try await connection.query(statements.counts, logger: logger).decode((String, Int).self) {
+                counts[status] = count
+            }
         }
         let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
-        return CustomerPage(items: try writeList(rows, skipping: 1), page: page.page, perPage: page.perPage, total: total, counts: counts)
+        return CustomerPage(items: try Self.writeList(rows, skipping: 1), page: page.page, perPage: page.perPage, total: total, counts: counts)
     }
 
     /// The list's statements: the per-status counts of the filter (status aside) alone, and the page with

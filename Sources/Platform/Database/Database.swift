@@ -68,16 +68,6 @@ package struct Database: Sendable {
         )
     }
 
-    /// One statement in its own implicit transaction, for a server-side function that enters the tenant's
-    /// scope itself before it reads (`platform.customer_default_page`): the scope switch, the query and the
-    /// commit in one round trip instead of four. Only such functions may run here; the scope they set ends
-    /// with the statement.
-    package func withScopedStatement<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
-        try await withPlatformConnection(body)
-    }
-
     /// A transaction as the application role, for platform tables (tenants, logins, tokens) and migrations.
     package func withPlatformTransaction<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result

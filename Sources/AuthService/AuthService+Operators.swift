@@ -38,7 +38,7 @@ extension AuthService {
 
     /// One operator, or 404 when it is not visible to the caller (another tenant's, or a sibling's).
     package func `operator`(id: Int64, for principal: Principal) async throws -> Operator {
-        try await database.withTenantTransaction(principal.tenantScope) { connection in
+        try await database.withTenantTransaction(principal.tenantScope, genericPlans: true) { connection in
             var bindings = PostgresBindings(capacity: 1)
             bindings.append(id)
             let rows = try await connection.execute(PreparedQuery(OperatorByID.self, bindings: bindings), logger: logger)

@@ -92,6 +92,12 @@ extension CustomerService {
                 AND ((\(b.bind(allowAll)) AND c.operator_id = (SELECT id FROM operators WHERE kind = 'owner'))
                      OR EXISTS (SELECT 1 FROM catalog.package_assignments a WHERE a.package_id = \(b.bind(packageID)) AND a.operator_id = c.operator_id))
                 """
+        case .changeBillingProfile:
+            guard let profileID = input.billingProfileID else {
+                throw PlatformError.unprocessable(field: "billing_profile_id", code: "missing_field", reason: "is required")
+            }
+            sets = "billing_profile_id = \(b.bind(profileID))"
+            legal = "c.deleted_at IS NULL AND c.type IN ('pppoe_monthly', 'static_monthly') AND c.billing_profile_id IS DISTINCT FROM \(b.bind(profileID))"
         case .changeOperator:
             guard let operatorID = input.operatorID else {
                 throw PlatformError.unprocessable(field: "operator_id", code: "missing_field", reason: "is required")
@@ -112,6 +118,12 @@ extension CustomerService {
             if action == .changeOperator, let operatorID = input.operatorID {
                 let context = try await customers.writeContext(operatorID: operatorID, packageID: nil, profileID: nil, zoneID: nil, on: connection)
                 try Self.check(context, operatorID: operatorID, packageID: nil, type: .other, principal: principal, newPackage: false)
+            }
+            if action == .changeBillingProfile, let profileID = input.billingProfileID {
+                let exists = try await connection.returnsRow("SELECT 1 FROM catalog.billing_profiles WHERE id = \(profileID)", logger: logger)
+                guard exists else {
+                    throw PlatformError.unprocessable(field: "billing_profile_id", code: "unknown_reference", reason: "no such billing profile")
+                }
             }
             if action == .changePackage, let packageID = input.packageID {
                 let exists = try await connection.returnsRow(
@@ -160,6 +172,11 @@ extension CustomerService {
             return PlatformError.unprocessable(field: "operator_id", code: "package_not_assigned", reason: "the customer's package is not assigned to that operator")
         case .resetPassword:
             return PlatformError.unprocessable(field: "type", code: "no_password", reason: "\(state.type) customers have no password")
+        case .changeBillingProfile:
+            guard state.type == CustomerType.pppoeMonthly.rawValue || state.type == CustomerType.staticMonthly.rawValue else {
+                return PlatformError.unprocessable(field: "billing_profile_id", code: "not_monthly", reason: "\(state.type) customers have no billing profile")
+            }
+            return PlatformError.conflict(code: "no_change", message: "the customer already has this billing profile")
         default:
             return transition
         }

@@ -491,3 +491,35 @@ func rowCounts(_ test: TestApp, tenant: Int64) async throws -> (outbox: Int, act
         }
     }
 }
+
+@Suite struct BillingProfileActionTests {
+    @Test func monthlyCustomersChangeProfileOthersAreRefused() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                let second = try await api.post("/api/v1/billing-profiles", token: catalog.admin, json: ["name": "Cycle 15", "cycle_day": 15])
+                let profile = try #require(second.json["id"] as? Int)
+                let monthly = try #require(try await api.post("/api/v1/customers", token: catalog.ownerA,
+                                                               json: catalog.body("pppoe_monthly", "profiled")).json["id"] as? Int)
+                let daily = try #require(try await api.post("/api/v1/customers", token: catalog.ownerA,
+                                                             json: catalog.body("pppoe_daily", "daily-one")).json["id"] as? Int)
+                let before = try await rowCounts(test, tenant: fixtures.resellerA.id)
+                let changed = try await api.post("/api/v1/customers/\(monthly)/change-billing-profile", token: catalog.ownerA,
+                                                 json: ["billing_profile_id": profile])
+                #expect(changed.status == .ok && changed.json["billing_profile_id"] as? Int == profile)
+                // Billing only: an activity row, no provisioning.
+                let after = try await rowCounts(test, tenant: fixtures.resellerA.id)
+                #expect(after == (before.outbox, before.activity + 1))
+                let refused = try await api.post("/api/v1/customers/\(daily)/change-billing-profile", token: catalog.ownerA,
+                                                 json: ["billing_profile_id": profile])
+                #expect(refused.status == .unprocessableContent && refused.errorCode == "not_monthly")
+                #expect(try await api.post("/api/v1/customers/\(monthly)/change-billing-profile", token: catalog.ownerA,
+                                           json: ["billing_profile_id": 999_999]).errorCode == "unknown_reference")
+                let bulk = try await api.post("/api/v1/customers/bulk/change-billing-profile", token: catalog.ownerA,
+                                              json: ["ids": [monthly, daily], "billing_profile_id": catalog.profile])
+                #expect(bulk.json["succeeded"] as? Int == 1 && bulk.json["failed"] as? Int == 1)
+            }
+        }
+    }
+}

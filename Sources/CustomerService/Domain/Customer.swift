@@ -185,13 +185,18 @@ package struct ActionInput: Sendable {
     package var reason: String?
     package var packageID: Int64?
     package var operatorID: Int64?
+    package var billingProfileID: Int64?
     package var password: String?
     package var suspendDate: String??
 
-    package init(reason: String? = nil, packageID: Int64? = nil, operatorID: Int64? = nil, password: String? = nil, suspendDate: String?? = nil) {
+    package init(
+        reason: String? = nil, packageID: Int64? = nil, operatorID: Int64? = nil, billingProfileID: Int64? = nil,
+        password: String? = nil, suspendDate: String?? = nil
+    ) {
         self.reason = reason
         self.packageID = packageID
         self.operatorID = operatorID
+        self.billingProfileID = billingProfileID
         self.password = password
         self.suspendDate = suspendDate
     }
@@ -202,6 +207,7 @@ package enum CustomerAction: String, Sendable, CaseIterable {
     case activate, suspend, disable, delete
     case changePackage = "change-package"
     case changeOperator = "change-operator"
+    case changeBillingProfile = "change-billing-profile"
     case resetPassword = "reset-password"
     case setSuspendDate = "set-suspend-date"
     case restore
@@ -218,7 +224,7 @@ package enum CustomerAction: String, Sendable, CaseIterable {
         case .changePackage: "package_changed"
         case .changeOperator: "operator_changed"
         case .resetPassword: "password_changed"
-        case .setSuspendDate: nil
+        case .setSuspendDate, .changeBillingProfile: nil
         }
     }
 }

@@ -127,7 +127,9 @@ package struct CustomerRoutes: Sendable {
 
     // MARK: Customers
 
-    static let bulkActions: [CustomerAction] = [.activate, .suspend, .disable, .delete, .changePackage, .changeOperator, .restore]
+    static let bulkActions: [CustomerAction] = [
+        .activate, .suspend, .disable, .delete, .changePackage, .changeOperator, .changeBillingProfile, .restore,
+    ]
 
     struct CustomerRequest: Decodable {
         var code: String?
@@ -257,17 +259,21 @@ package struct CustomerRoutes: Sendable {
         var reason: String?
         var packageID: Int64?
         var operatorID: Int64?
+        var billingProfileID: Int64?
         var password: String?
         var suspendDate: String?
 
         enum CodingKeys: String, CodingKey {
             case ids, reason, password
-            case packageID = "package_id", operatorID = "operator_id", suspendDate = "suspend_date"
+            case packageID = "package_id", operatorID = "operator_id", billingProfileID = "billing_profile_id", suspendDate = "suspend_date"
         }
 
         func input(nulls: Set<String>) -> ActionInput {
             let date: String?? = nulls.contains("suspend_date") ? .some(nil) : suspendDate.map { .some($0) }
-            return ActionInput(reason: reason, packageID: packageID, operatorID: operatorID, password: password, suspendDate: date)
+            return ActionInput(
+                reason: reason, packageID: packageID, operatorID: operatorID, billingProfileID: billingProfileID, password: password,
+                suspendDate: date
+            )
         }
     }
 

@@ -152,12 +152,13 @@ package enum OpenAPIDocument {
         ("disable", "Disable (administratively off)", .object(["reason": .string])),
         ("change-package", "Move to another package of the same type assigned to the customer's operator", .object(["package_id": .integer], required: ["package_id"])),
         ("change-operator", "Move to another operator of the tenant", .object(["operator_id": .integer], required: ["operator_id"])),
+        ("change-billing-profile", "Give a monthly customer another billing profile", .object(["billing_profile_id": .integer], required: ["billing_profile_id"])),
         ("reset-password", "Set (or generate) a new password; the response shows it once", .object(["password": .text(minLength: 4, maxLength: 64)])),
         ("set-suspend-date", "Set or clear (null) the suspend date override", .object(["suspend_date": .string], required: ["suspend_date"])),
         ("restore", "Bring a deleted customer back, disabled with reason restored", .object([:])),
     ]
 
-    static let bulkSummaries = ["activate", "suspend", "disable", "delete", "change-package", "change-operator", "restore"]
+    static let bulkSummaries = ["activate", "suspend", "disable", "delete", "change-package", "change-operator", "change-billing-profile", "restore"]
 
     static let actionOperations: [APIOperation] = actionSummaries.map { name, summary, body in
         APIOperation("POST", "/api/v1/customers/{id}/\(name)", summary, tag: "customer-actions", scope: "customers:write", request: body,
@@ -165,7 +166,8 @@ package enum OpenAPIDocument {
                      errors: [400, 401, 403, 404, 409, 422])
     } + bulkSummaries.map { name in
         APIOperation("POST", "/api/v1/customers/bulk/\(name)", "Bulk \(name): up to 1,000 ids, each succeeds or fails on its own", tag: "customer-actions",
-                     scope: "customers:write", request: .object(["ids": .array(.integer), "reason": .string, "package_id": .integer, "operator_id": .integer], required: ["ids"]),
+                     scope: "customers:write", request: .object(["ids": .array(.integer), "reason": .string, "package_id": .integer, "operator_id": .integer, "billing_profile_id": .integer],
+                                                                     required: ["ids"]),
                      response: .ref("BulkOutcome"), errors: [400, 401, 403, 422])
     }
 

@@ -81,8 +81,9 @@ package struct CatalogPackage: Codable, Sendable, Hashable, ResponseEncodable {
     }
 }
 
-/// The validated fields of a package, for create (all that apply) and update (what changes).
-package struct PackageInput: Sendable {
+/// A package's fields as a request gives them, for create (all that apply) and update (what changes);
+/// the service validates them.
+package struct PackageInput: Sendable, PartialInput {
     package var name: String?
     package var customerType: String?
     package var downloadKbps: Int?
@@ -103,6 +104,15 @@ package struct PackageInput: Sendable {
     package var nulls: Set<String> = []
 
     package init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case name, burst, price, visibility, status
+        case customerType = "customer_type", downloadKbps = "download_kbps", uploadKbps = "upload_kbps"
+        case timeLimitMinutes = "time_limit_minutes", dataLimitMB = "data_limit_mb"
+        case validityDays = "validity_days", validityHours = "validity_hours"
+        case ipPool = "ip_pool", suspendedPool = "suspended_pool", pppProfile = "ppp_profile"
+        case vatProfileID = "vat_profile_id"
+    }
 }
 
 /// Which operator may sell a package and at what operator price.
@@ -169,7 +179,7 @@ package struct BillingProfile: Codable, Sendable, Hashable, ResponseEncodable {
     }
 }
 
-package struct BillingProfileInput: Sendable {
+package struct BillingProfileInput: Sendable, PartialInput {
     package var name: String?
     package var cycleDay: Int?
     package var dueDays: Int?
@@ -182,6 +192,13 @@ package struct BillingProfileInput: Sendable {
     package var nulls: Set<String> = []
 
     package init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case cycleDay = "cycle_day", dueDays = "due_days", graceDays = "grace_days"
+        case autoInvoice = "auto_invoice", autoSuspend = "auto_suspend", autoReactivate = "auto_reactivate"
+        case cycleEndsWithMonth = "cycle_ends_with_month", vatProfileID = "vat_profile_id"
+    }
 }
 
 package struct VATProfile: Codable, Sendable, Hashable, ResponseEncodable {

@@ -26,56 +26,6 @@ package struct CatalogRoutes: Sendable {
         api.get("vat-profiles", use: vatProfiles)
     }
 
-    struct PackageRequest: Decodable {
-        var name: String?
-        var customerType: String?
-        var downloadKbps: Int?
-        var uploadKbps: Int?
-        var burst: CatalogPackage.Burst?
-        var timeLimitMinutes: Int?
-        var dataLimitMB: Int64?
-        var validityDays: Int?
-        var validityHours: Int?
-        var ipPool: String?
-        var suspendedPool: String?
-        var pppProfile: String?
-        var price: Int64?
-        var vatProfileID: Int64?
-        var visibility: String?
-        var status: String?
-
-        enum CodingKeys: String, CodingKey {
-            case name, burst, price, visibility, status
-            case customerType = "customer_type", downloadKbps = "download_kbps", uploadKbps = "upload_kbps"
-            case timeLimitMinutes = "time_limit_minutes", dataLimitMB = "data_limit_mb"
-            case validityDays = "validity_days", validityHours = "validity_hours"
-            case ipPool = "ip_pool", suspendedPool = "suspended_pool", pppProfile = "ppp_profile"
-            case vatProfileID = "vat_profile_id"
-        }
-
-        func input(nulls: Set<String>) -> PackageInput {
-            var input = PackageInput()
-            input.name = name
-            input.customerType = customerType
-            input.downloadKbps = downloadKbps
-            input.uploadKbps = uploadKbps
-            input.burst = burst
-            input.timeLimitMinutes = timeLimitMinutes
-            input.dataLimitMB = dataLimitMB
-            input.validityDays = validityDays
-            input.validityHours = validityHours
-            input.ipPool = ipPool
-            input.suspendedPool = suspendedPool
-            input.pppProfile = pppProfile
-            input.price = price
-            input.vatProfileID = vatProfileID
-            input.visibility = visibility
-            input.status = status
-            input.nulls = nulls
-            return input
-        }
-    }
-
     @Sendable func listPackages(_ request: Request, context: AppRequestContext) async throws -> Page<CatalogPackage> {
         let principal = try context.require(.customersRead)
         let query = request.uri.queryParameters
@@ -90,15 +40,14 @@ package struct CatalogRoutes: Sendable {
 
     @Sendable func createPackage(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<CatalogPackage> {
         let principal = try context.require(.billingWrite)
-        let body = try await request.decodePatch(as: PackageRequest.self, context: context)
-        return EditedResponse(status: .created, response: try await billing.createPackage(by: principal, body.value.input(nulls: body.nulls)))
+        let input = try await request.decodeInput(PackageInput.self, context: context)
+        return EditedResponse(status: .created, response: try await billing.createPackage(by: principal, input))
     }
 
     @Sendable func updatePackage(_ request: Request, context: AppRequestContext) async throws -> CatalogPackage {
         let principal = try context.require(.billingWrite)
         let id = try context.parameters.requireID("id")
-        let body = try await request.decodePatch(as: PackageRequest.self, context: context)
-        return try await billing.updatePackage(id: id, by: principal, body.value.input(nulls: body.nulls))
+        return try await billing.updatePackage(id: id, by: principal, try await request.decodeInput(PackageInput.self, context: context))
     }
 
     @Sendable func deletePackage(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
@@ -142,40 +91,6 @@ package struct CatalogRoutes: Sendable {
         return .noContent
     }
 
-    struct ProfileRequest: Decodable {
-        var name: String?
-        var cycleDay: Int?
-        var dueDays: Int?
-        var graceDays: Int?
-        var autoInvoice: Bool?
-        var autoSuspend: Bool?
-        var autoReactivate: Bool?
-        var cycleEndsWithMonth: Bool?
-        var vatProfileID: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case name
-            case cycleDay = "cycle_day", dueDays = "due_days", graceDays = "grace_days"
-            case autoInvoice = "auto_invoice", autoSuspend = "auto_suspend", autoReactivate = "auto_reactivate"
-            case cycleEndsWithMonth = "cycle_ends_with_month", vatProfileID = "vat_profile_id"
-        }
-
-        func input(nulls: Set<String>) -> BillingProfileInput {
-            var input = BillingProfileInput()
-            input.name = name
-            input.cycleDay = cycleDay
-            input.dueDays = dueDays
-            input.graceDays = graceDays
-            input.autoInvoice = autoInvoice
-            input.autoSuspend = autoSuspend
-            input.autoReactivate = autoReactivate
-            input.cycleEndsWithMonth = cycleEndsWithMonth
-            input.vatProfileID = vatProfileID
-            input.nulls = nulls
-            return input
-        }
-    }
-
     @Sendable func listProfiles(_ request: Request, context: AppRequestContext) async throws -> Page<BillingProfile> {
         let principal = try context.require(.customersRead)
         let query = request.uri.queryParameters
@@ -189,15 +104,14 @@ package struct CatalogRoutes: Sendable {
 
     @Sendable func createProfile(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<BillingProfile> {
         let principal = try context.require(.billingWrite)
-        let body = try await request.decodePatch(as: ProfileRequest.self, context: context)
-        return EditedResponse(status: .created, response: try await billing.createBillingProfile(by: principal, body.value.input(nulls: body.nulls)))
+        let input = try await request.decodeInput(BillingProfileInput.self, context: context)
+        return EditedResponse(status: .created, response: try await billing.createBillingProfile(by: principal, input))
     }
 
     @Sendable func updateProfile(_ request: Request, context: AppRequestContext) async throws -> BillingProfile {
         let principal = try context.require(.billingWrite)
         let id = try context.parameters.requireID("id")
-        let body = try await request.decodePatch(as: ProfileRequest.self, context: context)
-        return try await billing.updateBillingProfile(id: id, by: principal, body.value.input(nulls: body.nulls))
+        return try await billing.updateBillingProfile(id: id, by: principal, try await request.decodeInput(BillingProfileInput.self, context: context))
     }
 
     @Sendable func deleteProfile(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

@@ -20,24 +20,17 @@ struct CatalogRepository: Sendable {
         assignedTo operatorID: Int64?, search: String?, type: String?, status: String?, page: PageRequest,
         on connection: PostgresConnection
     ) async throws -> Page<CatalogPackage> {
-        let pattern = search.map { "%" + escapeLike($0) + "%" }
-        let filter: PostgresQuery = """
-            FROM catalog.packages p
-            LEFT JOIN catalog.package_assignments a ON a.package_id = p.id AND a.operator_id = \(operatorID)
-            WHERE (\(operatorID)::bigint IS NULL OR a.id IS NOT NULL)
-              AND (\(pattern)::text IS NULL OR p.name ILIKE \(pattern))
-              AND (\(type)::text IS NULL OR p.customer_type = \(type))
-              AND (\(status)::text IS NULL OR p.status = \(status))
-            """
-        let total = try await connection.scalar(PostgresQuery(unsafeSQL: "SELECT count(*) " + filter.sql, binds: filter.binds), as: Int.self, logger: logger) ?? 0
-        let rows = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: "SELECT \(Self.packageColumns), a.price AS operator_price " + filter.sql
-                    + " ORDER BY lower(p.name), p.id LIMIT \(page.perPage) OFFSET \(page.offset)",
-                binds: filter.binds
-            ),
-            logger: logger
-        )
+        var filter = SQLBuilder(" FROM catalog.packages p")
+        if let operatorID {
+            filter.append(" JOIN catalog.package_assignments a ON a.package_id = p.id AND a.operator_id = \(filter.bind(operatorID))")
+        }
+        filter.append(" WHERE true")
+        if let search { filter.append(" AND p.name ILIKE \(filter.bind("%" + escapeLike(search) + "%"))") }
+        if let type { filter.append(" AND p.customer_type = \(filter.bind(type))") }
+        if let status { filter.append(" AND p.status = \(filter.bind(status))") }
+        let total = try await connection.scalar(filter.countQuery, as: Int.self, logger: logger) ?? 0
+        let columns = Self.packageColumns + (operatorID == nil ? ", NULL::bigint AS operator_price" : ", a.price AS operator_price")
+        let rows = try await connection.query(filter.pageQuery(columns, orderBy: "lower(p.name), p.id", page: page), logger: logger)
         return Page(items: try await decodePackages(rows), page: page.page, perPage: page.perPage, total: total)
     }
 

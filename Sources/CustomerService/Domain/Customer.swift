@@ -150,7 +150,7 @@ package struct CustomerPage: Sendable, JSONWritable {
 
 /// The fields of a create or an edit, as given (validated by the service). `nulls` names members given
 /// as `null` in an edit, to clear them.
-package struct CustomerInput: Sendable {
+package struct CustomerInput: Sendable, PartialInput {
     package var code: String?
     package var type: String?
     package var operatorID: Int64?
@@ -178,6 +178,14 @@ package struct CustomerInput: Sendable {
     package var nulls: Set<String> = []
 
     package init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case code, type, username, password, phone, email, address, gender, nid, status, notes, connectivity
+        case operatorID = "operator_id", fullName = "full_name", zoneID = "zone_id", packageID = "package_id"
+        case billingProfileID = "billing_profile_id", nasID = "nas_id", staticIP = "static_ip", clientType = "client_type"
+        case connectionType = "connection_type", connectionDate = "connection_date", expiresAt = "expires_at"
+        case customFields = "custom_fields"
+    }
 }
 
 /// What an action changes besides the status: its parameters.

@@ -131,71 +131,6 @@ package struct CustomerRoutes: Sendable {
         .activate, .suspend, .disable, .delete, .changePackage, .changeOperator, .changeBillingProfile, .restore,
     ]
 
-    struct CustomerRequest: Decodable {
-        var code: String?
-        var type: String?
-        var operatorID: Int64?
-        var username: String?
-        var password: String?
-        var fullName: String?
-        var phone: String?
-        var email: String?
-        var address: Customer.Address?
-        var zoneID: Int64?
-        var packageID: Int64?
-        var billingProfileID: Int64?
-        var nasID: Int64?
-        var staticIP: String?
-        var clientType: String?
-        var connectionType: String?
-        var connectivity: String?
-        var gender: String?
-        var nid: String?
-        var connectionDate: String?
-        var expiresAt: Date?
-        var status: String?
-        var customFields: [String: AnyJSON]?
-        var notes: String?
-
-        enum CodingKeys: String, CodingKey {
-            case code, type, username, password, phone, email, address, gender, nid, status, notes, connectivity
-            case operatorID = "operator_id", fullName = "full_name", zoneID = "zone_id", packageID = "package_id"
-            case billingProfileID = "billing_profile_id", nasID = "nas_id", staticIP = "static_ip", clientType = "client_type"
-            case connectionType = "connection_type", connectionDate = "connection_date", expiresAt = "expires_at"
-            case customFields = "custom_fields"
-        }
-
-        func input(nulls: Set<String>) -> CustomerInput {
-            var input = CustomerInput()
-            input.code = code
-            input.type = type
-            input.operatorID = operatorID
-            input.username = username
-            input.password = password
-            input.fullName = fullName
-            input.phone = phone
-            input.email = email
-            input.address = address
-            input.zoneID = zoneID
-            input.packageID = packageID
-            input.billingProfileID = billingProfileID
-            input.nasID = nasID
-            input.staticIP = staticIP
-            input.clientType = clientType
-            input.connectionType = connectionType
-            input.connectivity = connectivity
-            input.gender = gender
-            input.nid = nid
-            input.connectionDate = connectionDate
-            input.expiresAt = expiresAt
-            input.status = status
-            input.customFields = customFields
-            input.notes = notes
-            input.nulls = nulls
-            return input
-        }
-    }
-
     static func actor(_ context: AppRequestContext, _ permission: Permission) throws -> Actor {
         Actor(principal: try context.require(permission), requestID: context.requestID, clientIP: context.clientIP)
     }
@@ -216,8 +151,8 @@ package struct CustomerRoutes: Sendable {
 
     @Sendable func createCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
         let actor = try Self.actor(context, .customersWrite)
-        let body = try await request.decodePatch(as: CustomerRequest.self, context: context)
-        return JSONBody(try await customers.createCustomer(by: actor, body.value.input(nulls: body.nulls)), status: .created)
+        let input = try await request.decodeInput(CustomerInput.self, context: context)
+        return JSONBody(try await customers.createCustomer(by: actor, input), status: .created)
     }
 
     @Sendable func customer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
@@ -228,8 +163,8 @@ package struct CustomerRoutes: Sendable {
     @Sendable func updateCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
         let actor = try Self.actor(context, .customersWrite)
         let id = try context.parameters.requireID("id")
-        let body = try await request.decodePatch(as: CustomerRequest.self, context: context)
-        return JSONBody(try await customers.updateCustomer(id: id, by: actor, body.value.input(nulls: body.nulls)))
+        let input = try await request.decodeInput(CustomerInput.self, context: context)
+        return JSONBody(try await customers.updateCustomer(id: id, by: actor, input))
     }
 
     @Sendable func deleteCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {
@@ -254,7 +189,7 @@ package struct CustomerRoutes: Sendable {
         return PasswordResponse(password: try await customers.customerPassword(id: try context.parameters.requireID("id"), by: actor))
     }
 
-    struct ActionRequest: Decodable {
+    struct ActionRequest: PartialInput {
         var ids: [Int64]?
         var reason: String?
         var packageID: Int64?
@@ -262,13 +197,14 @@ package struct CustomerRoutes: Sendable {
         var billingProfileID: Int64?
         var password: String?
         var suspendDate: String?
+        var nulls: Set<String> = []
 
         enum CodingKeys: String, CodingKey {
             case ids, reason, password
             case packageID = "package_id", operatorID = "operator_id", billingProfileID = "billing_profile_id", suspendDate = "suspend_date"
         }
 
-        func input(nulls: Set<String>) -> ActionInput {
+        var input: ActionInput {
             let date: String?? = nulls.contains("suspend_date") ? .some(nil) : suspendDate.map { .some($0) }
             return ActionInput(
                 reason: reason, packageID: packageID, operatorID: operatorID, billingProfileID: billingProfileID, password: password,
@@ -297,25 +233,16 @@ package struct CustomerRoutes: Sendable {
     func perform(_ action: CustomerAction, _ request: Request, _ context: AppRequestContext) async throws -> JSONBody<ActionResponse> {
         let actor = try Self.actor(context, .customersWrite)
         let id = try context.parameters.requireID("id")
-        let body = try await Self.actionBody(request, context)
-        let (customer, password) = try await customers.perform(action, id: id, by: actor, body.value.input(nulls: body.nulls))
+        let body = try await request.decodeInput(ActionRequest.self, context: context, emptyBody: ActionRequest())
+        let (customer, password) = try await customers.perform(action, id: id, by: actor, body.input)
         return JSONBody(ActionResponse(customer: customer, password: password))
     }
 
     func bulk(_ action: CustomerAction, _ request: Request, _ context: AppRequestContext) async throws -> BulkOutcome {
         let actor = try Self.actor(context, .customersWrite)
-        let body = try await Self.actionBody(request, context)
-        guard let ids = body.value.ids else { throw PlatformError.invalidInput(field: "ids", reason: "is required") }
-        return try await customers.performBulk(action, ids: ids, by: actor, body.value.input(nulls: body.nulls))
-    }
-
-    /// Action bodies are optional (activate needs none): an empty body is `{}`.
-    static func actionBody(_ request: Request, _ context: AppRequestContext) async throws -> (value: ActionRequest, nulls: Set<String>) {
-        if let length = request.headers[.contentLength], length == "0" { return (ActionRequest(), []) }
-        var request = request
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        if buffer.readableBytes == 0 { return (ActionRequest(), []) }
-        return try await request.decodePatch(as: ActionRequest.self, context: context)
+        let body = try await request.decodeInput(ActionRequest.self, context: context, emptyBody: ActionRequest())
+        guard let ids = body.ids else { throw PlatformError.invalidInput(field: "ids", reason: "is required") }
+        return try await customers.performBulk(action, ids: ids, by: actor, body.input)
     }
 
     // MARK: Devices and activity

@@ -63,10 +63,8 @@ extension CustomerRepository {
     /// One page of live customers and the per-status counts of the same filter (status aside), in one
     /// statement: every page row carries the counts (`active:12,expired:3`), computed once.
     func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
-        let isDefaultView = filter.isDefaultView
-        let statements = Self.listStatements(filter, page: page)
         var rows: [PostgresRow] = []
-        if isDefaultView, let status = filter.statuses?.first {
+        if filter.isDefaultView, let status = filter.statuses?.first {
             var bindings = PostgresBindings(capacity: 3)
             bindings.append(status)
             bindings.append(page.perPage)
@@ -75,7 +73,7 @@ extension CustomerRepository {
                 rows.append(row)
             }
         } else {
-            for try await row in try await connection.query(statements.page, logger: logger) { rows.append(row) }
+            for try await row in try await connection.query(Self.listStatements(filter, page: page).page, logger: logger) { rows.append(row) }
         }
         var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
         if let first = rows.first {
@@ -85,7 +83,8 @@ extension CustomerRepository {
             }
         } else {
             // No row to carry them (an empty page): ask for the counts alone.
-            for try await (status, count) in try await connection.query(statements.counts, logger: logger).decode((String, Int).self) {
+            let countsOnly = Self.listStatements(filter, page: page).counts
+            for try await (status, count) in try await connection.query(countsOnly, logger: logger).decode((String, Int).self) {
                 counts[status] = count
             }
         }

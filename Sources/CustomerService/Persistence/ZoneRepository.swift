@@ -8,18 +8,11 @@ struct ZoneRepository: Sendable {
     let logger: Logger
 
     func list(search: String?, page: PageRequest, on connection: PostgresConnection) async throws -> Page<Zone> {
-        let pattern = search.map { "%" + escapeLike($0) + "%" }
-        let total = try await connection.scalar(
-            "SELECT count(*) FROM zones WHERE \(pattern)::text IS NULL OR name ILIKE \(pattern)",
-            as: Int.self, logger: logger
-        ) ?? 0
+        var filter = SQLBuilder(" FROM zones WHERE true")
+        if let search { filter.append(" AND name ILIKE \(filter.bind("%" + escapeLike(search) + "%"))") }
+        let total = try await connection.scalar(filter.countQuery, as: Int.self, logger: logger) ?? 0
         let rows = try await connection.query(
-            """
-            SELECT id, name, description, created_at, updated_at FROM zones
-            WHERE \(pattern)::text IS NULL OR name ILIKE \(pattern)
-            ORDER BY lower(name), id LIMIT \(page.perPage) OFFSET \(page.offset)
-            """,
-            logger: logger
+            filter.pageQuery("id, name, description, created_at, updated_at", orderBy: "lower(name), id", page: page), logger: logger
         )
         return Page(items: try await decode(rows), page: page.page, perPage: page.perPage, total: total)
     }

@@ -64,16 +64,23 @@ extension Request {
     /// Decodes a JSON body, turning malformed JSON or wrong types into a 400 naming the offending field,
     /// and a body over the context's limit into a 413.
     package func decodeBody<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
-        let buffer: ByteBuffer
+        try Self.decode(type, from: try await collectJSON(context: context))
+    }
+
+    /// The body's bytes, at most the context's limit (413 beyond it).
+    fileprivate func collectJSON(context: AppRequestContext) async throws -> Data {
         do {
-            buffer = try await body.collect(upTo: context.maxUploadSize)
+            return Data(try await body.collect(upTo: context.maxUploadSize).readableBytesView)
         } catch is NIOTooManyBytesError {
             throw PlatformError.payloadTooLarge(limitBytes: context.maxUploadSize)
         }
+    }
+
+    fileprivate static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
-            return try AppJSON.decoder.decode(type, from: Data(buffer.readableBytesView))
+            return try AppJSON.decoder.decode(type, from: data)
         } catch let error as DecodingError {
-            throw PlatformError.invalidInput(field: Self.fieldName(of: error), reason: Self.reason(of: error))
+            throw PlatformError.invalidInput(field: fieldName(of: error), reason: reason(of: error))
         }
     }
 
@@ -109,33 +116,27 @@ extension Parameters {
     }
 }
 
+/// A request body for a create or a partial update: the typed members, plus the names of the members
+/// given as `null` (to clear them), which decoding alone cannot tell from absent ones.
+package protocol PartialInput: Decodable {
+    var nulls: Set<String> { get set }
+}
+
 extension Request {
-    /// Decodes a JSON body for a partial update: the typed value plus the names of the members that were
-    /// given as `null` (to clear them), top level and one level down (`address.road`). Absent members are
-    /// left alone; a member set to `null` is cleared.
-    package func decodePatch<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> (value: T, nulls: Set<String>) {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: context.maxUploadSize)
-        } catch is NIOTooManyBytesError {
-            throw PlatformError.payloadTooLarge(limitBytes: context.maxUploadSize)
-        }
-        let data = Data(buffer.readableBytesView)
-        let value: T
-        do {
-            value = try AppJSON.decoder.decode(type, from: data)
-        } catch let error as DecodingError {
-            throw PlatformError.invalidInput(field: Self.fieldName(of: error), reason: Self.reason(of: error))
-        }
-        var nulls: Set<String> = []
+    /// Decodes a `PartialInput` and records its `null` members, top level and one level down
+    /// (`address.road`). `emptyBody`: the value of a request without a body (actions that need no input).
+    package func decodeInput<T: PartialInput>(_ type: T.Type, context: AppRequestContext, emptyBody: T? = nil) async throws -> T {
+        let data = try await collectJSON(context: context)
+        if data.isEmpty, let emptyBody { return emptyBody }
+        var value = try Self.decode(type, from: data)
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             for (key, member) in object {
-                if member is NSNull { nulls.insert(key) }
+                if member is NSNull { value.nulls.insert(key) }
                 if let nested = member as? [String: Any] {
-                    for (inner, innerMember) in nested where innerMember is NSNull { nulls.insert("\(key).\(inner)") }
+                    for (inner, innerMember) in nested where innerMember is NSNull { value.nulls.insert("\(key).\(inner)") }
                 }
             }
         }
-        return (value, nulls)
+        return value
     }
 }

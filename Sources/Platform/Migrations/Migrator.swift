@@ -164,25 +164,46 @@ package struct Migrator: Sendable {
             (TenantNaming.role(tenantID), TenantNaming.ownersGroupRole),
             (TenantNaming.subResellerRole(tenantID), TenantNaming.subResellersGroupRole),
         ]
-        let tenants = TenantNaming.tenantsGroupRole
         for (role, group) in roles {
-            try await database.withPlatformConnection { connection in
-                try await connection.query(
-                    """
-                    DO $role$ BEGIN
-                        BEGIN CREATE ROLE \(unescaped: role) NOLOGIN;
-                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                        BEGIN GRANT \(unescaped: tenants) TO \(unescaped: role);
-                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                        BEGIN GRANT \(unescaped: group) TO \(unescaped: role);
-                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                        BEGIN GRANT \(unescaped: role) TO CURRENT_USER;
-                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-                    END $role$
-                    """,
-                    logger: logger
-                )
+            try await retryingRace { try await createRole(role, in: group) }
+        }
+    }
+
+    /// Roles are cluster-wide: another database of the cluster (a parallel test's copy) may create the same
+    /// role at the same moment. The loser can then fail on a catalog row the winner has just committed
+    /// (the role "does not exist" yet, or "tuple concurrently updated"); the statement is idempotent, so
+    /// it is simply run again.
+    private func retryingRace(_ body: () async throws -> Void) async throws {
+        for attempt in 1...3 {
+            do {
+                return try await body()
+            } catch {
+                guard attempt < 3 else { throw error }
+                try await Task.sleep(for: .milliseconds(20 * attempt))
             }
+        }
+    }
+
+    /// Creates `role` (NOLOGIN) if missing, in the all-tenants group and `group`, and lets the application
+    /// role switch to it. Each step tolerates its work being done already.
+    private func createRole(_ role: String, in group: String) async throws {
+        let tenants = TenantNaming.tenantsGroupRole
+        try await database.withPlatformConnection { connection in
+            try await connection.query(
+                """
+                DO $role$ BEGIN
+                    BEGIN CREATE ROLE \(unescaped: role) NOLOGIN;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                    BEGIN GRANT \(unescaped: tenants) TO \(unescaped: role);
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                    BEGIN GRANT \(unescaped: group) TO \(unescaped: role);
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                    BEGIN GRANT \(unescaped: role) TO CURRENT_USER;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+                END $role$
+                """,
+                logger: logger
+            )
         }
     }
 

@@ -7,6 +7,7 @@
 #   make build       build the server (CONFIG=debug|release)
 #   make bench       run the benchmarks (bench/run.sh)
 #   make bench-customers  customer list/search at 1,000,000 customers (bench/customers.sh)
+#   make bench-billing    expiry sweep and recharges at 1,000,000 customers (bench/billing.sh)
 #   make fuzz        fuzz the API from its OpenAPI document; fails on any 5xx
 #   make clean-data  stop services and delete .data (database, redis)
 
@@ -32,7 +33,7 @@ APP_ENV := \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
-.PHONY: deps deps-bench build run stop status test bench bench-customers fuzz clean-data
+.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing fuzz clean-data
 
 deps:
 	bash infra/install-deps.sh
@@ -65,6 +66,9 @@ bench: deps-bench
 
 bench-customers: deps-bench
 	bash bench/customers.sh
+
+bench-billing: deps-bench
+	bash bench/billing.sh
 
 fuzz: deps
 	bash infra/fuzz.sh

@@ -86,7 +86,9 @@ start_fresh_services() {
 
 start_server() {
   phase "Starting $BIN serve on $BASE_URL (log level $LOG_LEVEL, log $SERVER_LOG)"
-  UPLINK_LOG_LEVEL="$LOG_LEVEL" "$BIN" serve >>"$SERVER_LOG" 2>&1 &
+  # Only the API: the scheduler's passes would be measured along with the requests.
+  # shellcheck disable=SC2086
+  UPLINK_LOG_LEVEL="$LOG_LEVEL" "$BIN" serve ${SERVE_ARGS:---roles api} >>"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
     curl -s -o /dev/null --max-time 1 "$BASE_URL/healthz" && break

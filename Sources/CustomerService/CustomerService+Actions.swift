@@ -133,10 +133,20 @@ extension CustomerService {
                     throw PlatformError.unprocessable(field: "package_id", code: "unknown_reference", reason: "no such active package")
                 }
             }
-            let changed = try await customers.change(
+            var changed = try await customers.change(
                 ids: ids, builder: b, assignments: sql, legal: legalSQL, action: actionName, outbox: outbox,
                 tenantID: principal.tenantID, actor: actor, on: connection
             )
+            if action.refundsUnusedDays, changed.contains(where: { $0.type.isPrepaid }) {
+                // Operators pay only for active service: stopping a prepaid customer early gives back its unused whole days.
+                let refunded = try await customers.refundUnusedDays(
+                    ids: changed.filter { $0.type.isPrepaid }.map(\.id), now: now, actor: actor, reason: actionName, on: connection
+                )
+                if !refunded.isEmpty {
+                    let fresh = try await customers.customers(ids: refunded, includeDeleted: true, on: connection)
+                    changed = changed.map { customer in fresh.first { $0.id == customer.id } ?? customer }
+                }
+            }
             let done = Set(changed.map(\.id))
             let missing = ids.filter { !done.contains($0) }
             var failures: [Int64: any ServiceError] = [:]

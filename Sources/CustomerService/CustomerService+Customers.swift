@@ -158,6 +158,9 @@ extension CustomerService {
         let staticIP: String? = type == .staticMonthly
             ? try Validate.ipv4(try required(input.staticIP, "static_ip", because: "is required for static-IP customers"), field: "static_ip")
             : try input.staticIP.map { try Validate.ipv4($0, field: "static_ip") }
+        if type.isPrepaid, input.expiresAt != nil, !principal.isAdmin {
+            throw PlatformError.forbidden("a prepaid customer's validity is bought by recharge; only the ISP (admin) sets it directly")
+        }
         let operatorID = input.operatorID ?? principal.operatorID
         var status = CustomerStatus.active
         if let text = input.status {
@@ -188,12 +191,15 @@ extension CustomerService {
             )
             try Self.check(context, operatorID: operatorID, packageID: packageID, type: type, principal: principal, newPackage: true)
             draft.custom = try Self.customValues(input.customFields ?? [:], current: [:], fields: context.fields)
-            if type.isPrepaid, draft.expiresAt == nil, status == .active {
-                // Until recharges exist, a new prepaid customer starts with one validity period of its package.
-                let seconds = Double(context.validityDays ?? 0) * 86_400 + Double(context.validityHours ?? 0) * 3_600
-                draft.expiresAt = clock.now().addingTimeInterval(seconds)
+            let inserted = try await customers.insert(draft, tenantID: principal.tenantID, actor: actor, on: connection)
+            guard type.isPrepaid, draft.expiresAt == nil, status == .active else { return inserted }
+            // A new active prepaid customer buys its first validity period of the package: the operators'
+            // wallets are charged in this transaction (not enough money: nothing is created).
+            try await customers.firstRecharge(customerID: inserted.id, now: clock.now(), actor: actor, on: connection)
+            guard let charged = try await customers.customer(id: inserted.id, on: connection) else {
+                throw PlatformError.internalError("customer vanished after its first recharge")
             }
-            return try await customers.insert(draft, tenantID: principal.tenantID, actor: actor, on: connection)
+            return charged
         }
     }
 

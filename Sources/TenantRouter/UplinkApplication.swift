@@ -41,7 +41,7 @@ package struct UplinkApplication: Sendable {
         self.customers = CustomerService(
             database: database, dataKey: config.dataKey, clock: clock, maxDevicesPerCustomer: config.maxDevicesPerCustomer, logger: logger
         )
-        self.billing = BillingService(database: database, logger: logger)
+        self.billing = BillingService(database: database, clock: clock, logger: logger)
     }
 
     /// Every route of every service, behind request logging, error mapping, metrics and authentication.
@@ -62,15 +62,17 @@ package struct UplinkApplication: Sendable {
         AuthRoutes(auth: auth).register(on: api)
         CustomerRoutes(customers: customers).register(on: api)
         CatalogRoutes(billing: billing).register(on: api)
+        MoneyRoutes(billing: billing).register(on: api)
         return router
     }
 
     /// The HTTP application with the Postgres pool and the Redis pool as lifecycle services.
-    package func buildApplication() -> some ApplicationProtocol {
+    /// `extraServices`: further roles run in the same process (the scheduler).
+    package func buildApplication(extraServices: [any Service] = []) -> some ApplicationProtocol {
         Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "uplink"),
-            services: [database.client, redis],
+            services: [database.client, redis] + extraServices,
             logger: logger
         )
     }

@@ -104,6 +104,11 @@ package struct APIClient: Sendable {
         try await request(.post, path, token: token, json: json)
     }
 
+    /// A money-moving POST with an `Idempotency-Key` (a fresh one unless given).
+    package func postMoney(_ path: String, token: String?, json: Any?, key: String = UUID().uuidString) async throws -> Reply {
+        try await request(.post, path, token: token, json: json, headers: ["Idempotency-Key": key])
+    }
+
     /// Signs in and returns the session token (fails the test helper if the login does not answer 200).
     package func login(_ username: String, _ password: String) async throws -> String {
         let reply = try await post("/api/v1/auth/login", json: ["username": username, "password": password])

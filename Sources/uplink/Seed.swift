@@ -1,4 +1,5 @@
 import ArgumentParser
+import BillingService
 import AuthService
 import CustomerService
 import Foundation
@@ -73,6 +74,22 @@ struct Seed: AsyncParsableCommand {
                 if let tenant {
                     try await generator.generate(tenantID: tenant.id, count: count, prefix: prefix, catalog: catalog, includeStatic: false)
                 }
+            }
+            // Opening balances (idempotent keys: a second seed replays them): the ISP funds both resellers,
+            // Dhaka Net funds Mirpur Cable.
+            let seedActor = Actor(principal: system, requestID: "seed", clientIP: "127.0.0.1")
+            for slug in ["dhaka-net", "ctg-link"] {
+                guard let tenant = try await app.database.withPlatformConnection({ try await auth.tenants.tenant(slug: slug, on: $0) }) else { continue }
+                _ = try await app.billing.fundResellerWallet(
+                    tenantID: tenant.id, by: seedActor, TopUpInput(amount: 5_000_000, method: "bank", note: "demo opening balance"),
+                    key: "demo-opening-\(slug)", body: Data("demo".utf8)
+                )
+            }
+            if let dhaka = try await auth.principal(forUsername: "dhakanet"), let mirpur = try await auth.principal(forUsername: "mirpur") {
+                _ = try await app.billing.fundOperatorWallet(
+                    id: mirpur.operatorID, by: Actor(principal: dhaka, requestID: "seed", clientIP: "127.0.0.1"),
+                    TopUpInput(amount: 1_000_000, method: "cash", note: "demo opening balance"), key: "demo-opening-mirpur", body: Data("demo".utf8)
+                )
             }
         }
         print("Demo logins (POST /api/v1/auth/login):")

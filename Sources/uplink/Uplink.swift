@@ -10,13 +10,14 @@ import Platform
 import Prometheus
 import ServiceLifecycle
 import TenantRouter
+import UnixSignals
 
 @main
 struct Uplink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uplink",
         abstract: "Multi-tenant ISP billing and subscriber management.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Seed.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Seed.self, Bench.self, LedgerCommand.self, JobsCommand.self]
     )
 
     static func main() async {
@@ -46,21 +47,34 @@ func loadApplication(label: String) throws -> UplinkApplication {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the API and panel.")
 
-    @Option(help: "Comma-separated roles to run: api (more come with provisioning and billing).")
-    var roles: String = "api"
+    @Option(help: "Comma-separated roles to run: api, scheduler (the worker role arrives with provisioning).")
+    var roles: String = "api,scheduler"
+
+    @Option(name: .customLong("scheduler-interval"), help: "Seconds between scheduler passes.")
+    var schedulerInterval: Int = 60
 
     func run() async throws {
-        // The worker and scheduler roles arrive with provisioning and billing.
-        let known: Set<String> = ["api"]
+        let known: Set<String> = ["api", "scheduler"]
         let wanted = Set(roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        guard !wanted.isEmpty, wanted.isSubset(of: known) else { throw ValidationError("--roles: the only role so far is api") }
+        guard !wanted.isEmpty, wanted.isSubset(of: known) else { throw ValidationError("--roles: give api and/or scheduler") }
+        guard (1...86_400).contains(schedulerInterval) else { throw ValidationError("--scheduler-interval: 1 to 86400 seconds") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let config = try AppConfig.load()
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let app = try UplinkApplication(config: config, logger: Logger(label: "uplink"), metrics: registry)
         app.logger.info("starting", metadata: ["roles": "\(wanted.sorted().joined(separator: ","))", "http": "\(config.http.host):\(config.http.port)"])
-        try await app.buildApplication().runService()
+        let scheduler: [any Service] = wanted.contains("scheduler")
+            ? [Scheduler(billing: app.billing, interval: .seconds(schedulerInterval), logger: Logger(label: "uplink.scheduler"))] : []
+        if wanted.contains("api") {
+            try await app.buildApplication(extraServices: scheduler).runService()
+        } else {
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: app.database.client)] + scheduler.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger
+            ))
+            try await group.run()
+        }
         await app.shutdown()
     }
 }

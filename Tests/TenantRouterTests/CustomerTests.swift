@@ -33,6 +33,14 @@ struct Catalog {
             let assigned = try await api.post("/api/v1/packages/\(id)/assignments", token: admin, json: ["reseller_id": fixtures.resellerA.id, "price": 40_000])
             try #require(assigned.status == .ok, "\(assigned.json)")
         }
+        // Money for the prepaid customers the tests create: reseller A's wallet at the ISP, its sub-resellers' at A.
+        let funded = try await api.postMoney("/api/v1/resellers/\(fixtures.resellerA.id)/wallet/topups", token: admin,
+                                             json: ["amount": 100_000_000, "method": "bank"])
+        try #require(funded.status == .created, "\(funded.json)")
+        for sub in [fixtures.subA1.id, fixtures.subA2.id] {
+            let topUp = try await api.postMoney("/api/v1/operators/\(sub)/wallet/topups", token: ownerA, json: ["amount": 10_000_000])
+            try #require(topUp.status == .created, "\(topUp.json)")
+        }
         let profile = try await api.post("/api/v1/billing-profiles", token: admin, json: ["name": "Cycle 5", "cycle_day": 5])
         try #require(profile.status == .created, "\(profile.json)")
         let zone = try await api.post("/api/v1/zones", token: ownerA, json: ["name": "Mirpur"])
@@ -296,7 +304,8 @@ func rowCounts(_ test: TestApp, tenant: Int64) async throws -> (outbox: Int, act
                 #expect(try await api.post("/api/v1/customers/\(theirID)/suspend", token: sub1).status == .notFound)
                 #expect(try await api.get("/api/v1/customers/\(theirID)/devices", token: sub1).status == .notFound)
                 #expect(try await api.get("/api/v1/devices", token: sub1).json["total"] as? Int == 0)
-                #expect(try await api.get("/api/v1/activity", token: sub1).json["total"] as? Int == 1)
+                // Its own customer's creation and first recharge; nothing of its sibling's.
+                #expect(try await api.get("/api/v1/activity", token: sub1).json["total"] as? Int == 2)
                 _ = try await api.request(.delete, "/api/v1/customers/\(theirID)", token: sub2)
                 #expect(try await api.get("/api/v1/customers/deleted", token: sub1).json["total"] as? Int == 0)
                 #expect(try await api.get("/api/v1/customers/\(mineID)/password", token: sub1).status == .forbidden)

@@ -224,6 +224,9 @@ package enum CustomerAction: String, Sendable, CaseIterable {
     var logName: String { rawValue.replacingOccurrences(of: "-", with: "_") }
 
     /// Why provisioning must look at the customer again, or nil when the network is not affected.
+    /// Stopping a prepaid customer early (suspend, disable, delete) refunds its unused whole days.
+    var refundsUnusedDays: Bool { self == .suspend || self == .disable || self == .delete }
+
     var outboxReason: String? {
         switch self {
         case .activate, .suspend, .disable: "status_changed"

@@ -3,27 +3,6 @@ import Logging
 import Platform
 import PostgresNIO
 
-/// Who makes a change, for the activity log: the user or token, the request and the client address.
-package struct Actor: Sendable {
-    package var principal: Principal
-    package var requestID: String
-    package var clientIP: String
-
-    package init(principal: Principal, requestID: String, clientIP: String) {
-        self.principal = principal
-        self.requestID = requestID
-        self.clientIP = clientIP
-    }
-
-    var userID: Int64 { principal.userID }
-    var tokenID: Int64? {
-        if case .token(let id) = principal.credential { return id }
-        return nil
-    }
-    /// `alice`, or `alice (token 12)` for an API token.
-    var name: String { tokenID.map { "\(principal.username) (token \($0))" } ?? principal.username }
-}
-
 /// The facts a customer write checks, read in one round trip.
 struct WriteContext: Sendable {
     var operatorStatus: String?
@@ -135,6 +114,17 @@ struct CustomerRepository: Sendable {
             logger: logger
         )
         return try await decode(rows).first
+    }
+
+    func customers(ids: [Int64], includeDeleted: Bool, on connection: PostgresConnection) async throws -> [Customer] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM customers c \(unescaped: Self.joins)
+            WHERE c.id = ANY(\(ids)::bigint[]) AND (\(includeDeleted) OR c.deleted_at IS NULL) ORDER BY c.id
+            """,
+            logger: logger
+        )
+        return try await decode(rows)
     }
 
     func writeContext(operatorID: Int64, packageID: Int64?, profileID: Int64?, zoneID: Int64?, on connection: PostgresConnection) async throws -> WriteContext {
@@ -268,6 +258,31 @@ struct CustomerRepository: Sendable {
             """)
         // Constraint errors of a data-modifying statement can arrive with its rows: decode inside the translation.
         return try await translatingConflicts { try await decode(try await connection.query(b.query, logger: logger)) }
+    }
+
+    /// The first validity period of a new prepaid customer, charged like any recharge (the SQL function
+    /// `recharge`, owned by billing: wallets, ledger, activity and outbox rows in this transaction).
+    func firstRecharge(customerID: Int64, now: Date, actor: Actor, on connection: PostgresConnection) async throws {
+        // Read the result: a refusal raised while the function runs arrives with the rows, not with the call.
+        _ = try await connection.scalar(
+            """
+            SELECT recharge(\(customerID)::bigint, NULL::bigint, NULL::integer, 1, \(now)::timestamptz, 'create', \(actor.name)::text,
+                \(actor.userID)::bigint, \(actor.tokenID)::bigint, \(actor.requestID)::text, \(actor.clientIP)::text,
+                NULL::bigint, NULL::text, NULL::text, NULL::timestamptz)::text
+            """,
+            as: String.self, logger: logger
+        )
+    }
+
+    /// Gives back the unused whole days of prepaid customers stopped early (suspended, disabled, deleted) to
+    /// their operators' wallets and shortens their validity accordingly (the SQL function
+    /// `refund_unused_days`, owned by billing). Returns the ids that got a refund.
+    func refundUnusedDays(ids: [Int64], now: Date, actor: Actor, reason: String, on connection: PostgresConnection) async throws -> [Int64] {
+        let refunded = try await connection.scalar(
+            "SELECT refund_unused_days(\(ids)::bigint[], \(now)::timestamptz, \(actor.name)::text, \(reason)::text)",
+            as: [Int64].self, logger: logger
+        )
+        return refunded ?? []
     }
 
     enum OutboxRule {

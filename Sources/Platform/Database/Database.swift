@@ -117,6 +117,7 @@ package struct Database: Sendable {
 
     private func translate(_ error: any Error) -> any Error {
         if error is any ServiceError { return error }
+        if let refusal = PlatformError(ruleRaisedBy: error) { return refusal }
         if let translated = DatabaseError(translating: error) {
             if case .unexpected(let state) = translated {
                 // Only the server's own message: the driver's description may carry bound values.

@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 
 /// Postgres failures translated where SQL runs. Never carries driver or SQL text to a client.
@@ -72,6 +73,24 @@ package enum DatabaseError: ServiceError, Equatable {
         case .permissionDenied: .notFound
         case .unavailable: .unavailable
         case .unexpected: .internal
+        }
+    }
+}
+
+extension PlatformError {
+    /// A business rule refused by SQL: `RAISE EXCEPTION USING ERRCODE = 'UB409', MESSAGE = '<code>',
+    /// DETAIL = '<message for the client>', HINT = '<field>'`. The class `UB` is ours; 404, 409 and 422 map to
+    /// not found (MESSAGE names the object), conflict and unprocessable. Anything else is not such a refusal.
+    package init?(ruleRaisedBy error: any Error) {
+        guard let error = error as? PSQLError, case .server = error.code,
+              let state = error.serverInfo?[.sqlState], state.hasPrefix("UB"),
+              let code = error.serverInfo?[.message]
+        else { return nil }
+        let detail = error.serverInfo?[.detail] ?? code.replacingOccurrences(of: "_", with: " ")
+        switch state {
+        case "UB404": self = .notFound(code)
+        case "UB422": self = .unprocessable(field: error.serverInfo?[.hint] ?? "body", code: code, reason: detail)
+        default: self = .conflict(code: code, message: detail)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -138,5 +139,45 @@ extension Request {
             }
         }
         return value
+    }
+}
+
+extension Request {
+    /// Decodes a JSON body and also returns its bytes (what an idempotency key's request hash covers).
+    /// An empty body decodes as `{}`.
+    package func decodeBodyAndBytes<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> (T, Data) {
+        let data = try await collectJSON(context: context)
+        return (try Self.decode(type, from: data.isEmpty ? Data("{}".utf8) : data), data)
+    }
+
+    /// The `Idempotency-Key` header: 1–200 visible ASCII characters. Money-moving requests require one.
+    package func idempotencyKey() throws -> String {
+        guard let name = HTTPField.Name("Idempotency-Key"), let key = headers[name], !key.isEmpty else {
+            throw PlatformError.invalidInput(field: "Idempotency-Key", reason: "header is required for requests that move money")
+        }
+        guard key.utf8.count <= 200, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw PlatformError.invalidInput(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters")
+        }
+        return key
+    }
+}
+
+/// A JSON body already serialised (by SQL, or stored with an idempotency key), sent as it is.
+package struct RawJSONResponse: ResponseGenerator {
+    package var status: HTTPResponse.Status
+    package var bytes: [UInt8]
+    /// True when the body is the stored first result of an idempotent request (`Idempotent-Replayed: true`).
+    package var replayed: Bool
+
+    package init(status: HTTPResponse.Status = .ok, bytes: [UInt8], replayed: Bool = false) {
+        self.status = status
+        self.bytes = bytes
+        self.replayed = replayed
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if replayed, let name = HTTPField.Name("Idempotent-Replayed") { headers[name] = "true" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

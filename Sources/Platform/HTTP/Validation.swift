@@ -157,4 +157,15 @@ extension Validate {
         guard day <= days[month - 1] else { throw PlatformError.invalidInput(field: field, reason: "must be a date YYYY-MM-DD") }
         return value
     }
+
+    /// An ISO 8601 date and time with a zone (`2026-12-01T00:00:00+06:00`, `…Z`, optional fractional seconds).
+    package static func timestamp(_ value: String, field: String) throws -> Date {
+        let plain = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard value.count <= 40, let date = plain.date(from: value) ?? fractional.date(from: value) else {
+            throw PlatformError.invalidInput(field: field, reason: "must be a date and time like 2026-12-01T00:00:00+06:00")
+        }
+        return date
+    }
 }

@@ -16,6 +16,12 @@ package enum OpenAPIDocument {
         ], required: required)
     }
 
+    static let walletTerms = Schema.object(["mode": .enumeration(["prepaid", "postpaid"]), "credit_limit": .integer])
+    static let topUp = Schema.object([
+        "amount": .integer, "method": .enumeration(["cash", "bank", "mobile_money"]), "reference": .text(minLength: 1, maxLength: 100),
+        "note": .text(minLength: 0, maxLength: 500),
+    ], required: ["amount"])
+
     package static let operations: [APIOperation] = [
         .init("GET", "/healthz", "Liveness: the process answers", tag: "system", auth: false, response: .object(["status": .string])),
         .init("GET", "/readyz", "Readiness: Postgres and Redis answer (503 otherwise)", tag: "system", auth: false,
@@ -113,6 +119,37 @@ package enum OpenAPIDocument {
               status: 204, response: nil, errors: [401, 403, 404, 409]),
         .init("GET", "/api/v1/vat-profiles", "VAT profiles packages and billing profiles may name", tag: "billing-profiles", scope: "customers:read",
               response: .object(["items": .array(.object(["id": .integer, "name": .string, "rate_basis_points": .integer]))]), errors: [401, 403]),
+
+        .init("GET", "/api/v1/wallet", "The caller's own wallet: a reseller's at the ISP, a sub-reseller's at its reseller (the admin has none)",
+              tag: "wallets", scope: "billing:read", response: .ref("Wallet"), errors: [401, 403, 404]),
+        .init("GET", "/api/v1/operators/{id}/wallet", "A sub-reseller's wallet (its reseller, or itself)", tag: "wallets", scope: "billing:read",
+              response: .ref("Wallet"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/operators/{id}/wallet", "Set a sub-reseller's wallet terms: prepaid or postpaid, credit limit (its reseller)",
+              tag: "wallets", scope: "billing:write", request: walletTerms, response: .ref("Wallet"), errors: [400, 401, 403, 404, 409]),
+        .init("POST", "/api/v1/operators/{id}/wallet/topups", "Top up a sub-reseller's prepaid wallet or settle its postpaid one (its reseller)",
+              tag: "wallets", scope: "billing:write", request: topUp, status: 201, response: .ref("WalletTransfer"),
+              errors: [400, 401, 403, 404, 422]).idempotent(),
+        .init("GET", "/api/v1/operators/{id}/wallet/transfers", "Top-ups and settlements of a sub-reseller's wallet, newest first", tag: "wallets",
+              scope: "billing:read", paged: true, response: .page("WalletTransfer"), errors: [400, 401, 403, 404]),
+        .init("GET", "/api/v1/resellers/{id}/wallet", "A reseller's wallet at the ISP (admin)", tag: "wallets", scope: "billing:read",
+              response: .ref("Wallet"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/resellers/{id}/wallet", "Set a reseller's wallet terms (admin)", tag: "wallets", scope: "billing:write",
+              request: walletTerms, response: .ref("Wallet"), errors: [400, 401, 403, 404, 409]),
+        .init("POST", "/api/v1/resellers/{id}/wallet/topups", "Top up a reseller's prepaid wallet or settle its postpaid one (admin)", tag: "wallets",
+              scope: "billing:write", request: topUp, status: 201, response: .ref("WalletTransfer"), errors: [400, 401, 403, 404, 422]).idempotent(),
+        .init("GET", "/api/v1/resellers/{id}/wallet/transfers", "Top-ups and settlements of a reseller's wallet (admin)", tag: "wallets",
+              scope: "billing:read", paged: true, response: .page("WalletTransfer"), errors: [400, 401, 403, 404]),
+        .init("POST", "/api/v1/customers/{id}/recharge",
+              "Recharge a prepaid customer: days of its package (price × days ÷ validity, half up) or whole periods; every level's wallet is charged in one transaction",
+              tag: "recharges", scope: "billing:write",
+              request: .object([
+                  "days": .integer, "periods": .integer, "package_id": .integer,
+                  "payment": .object(["amount": .integer, "method": .enumeration(["cash", "bank", "mobile_money"]), "reference": .string,
+                                      "received_at": .dateTime], required: ["amount"]),
+              ]),
+              status: 201, response: .ref("Recharge"), errors: [400, 401, 403, 404, 409, 422]).idempotent(),
+        .init("GET", "/api/v1/customers/{id}/recharges", "A customer's recharges, newest first, with what each level paid and got back",
+              tag: "recharges", scope: "billing:read", paged: true, response: .page("Recharge"), errors: [400, 401, 403, 404]),
 
         .init("GET", "/api/v1/customers", "Customers of the caller's scope; default: active, newest first. q matches name, username prefix, phone, code; cf.<key>=value filters custom fields",
               tag: "customers", scope: "customers:read", paged: true,
@@ -228,6 +265,15 @@ package enum OpenAPIDocument {
         ]),
         "PackageAssignment": .object(["package_id": .integer, "tenant_id": .integer, "operator_id": .integer, "level": .enumeration(["reseller", "sub_reseller"]),
                                       "price": .integer, "created_at": .dateTime, "updated_at": .dateTime]),
+        "Wallet": .object(["operator_id": .integer, "operator_name": .string, "mode": .enumeration(["prepaid", "postpaid"]), "balance": .integer,
+                           "credit_limit": .integer, "available": .integer, "currency": .string, "updated_at": .dateTime]),
+        "WalletTransfer": .object(["id": .integer, "operator_id": .integer, "kind": .enumeration(["topup", "settlement"]), "amount": .integer,
+                                   "method": .enumeration(["cash", "bank", "mobile_money"]), "reference": .string, "note": .string,
+                                   "balance_after": .integer, "actor": .string, "created_at": .dateTime]),
+        "Recharge": .object(["id": .integer, "customer_id": .integer, "package_id": .integer, "days": .integer, "hours": .integer,
+                             "expires_before": .dateTime, "expires_at": .dateTime, "customer_price": .integer, "currency": .string,
+                             "payment_id": .integer, "refunded_days": .integer, "status": .string,
+                             "charged": .array(.object(["level": .integer, "operator_id": .integer, "amount": .integer, "refunded": .integer]))]),
         "BillingProfile": .object(["id": .integer, "name": .string, "cycle_day": .integer, "due_days": .integer, "grace_days": .integer,
                                    "auto_invoice": .boolean, "auto_suspend": .boolean, "auto_reactivate": .boolean, "cycle_ends_with_month": .boolean,
                                    "vat_profile_id": .integer, "created_at": .dateTime, "updated_at": .dateTime]),
@@ -296,6 +342,8 @@ package struct APIOperation: Sendable {
     var response: Schema?
     var contentType: String
     var errors: [Int]
+    /// Moves money: requires an `Idempotency-Key` header.
+    var needsIdempotencyKey = false
 
     init(
         _ method: String, _ path: String, _ summary: String, tag: String, auth: Bool = true, scope: String? = nil,
@@ -317,6 +365,12 @@ package struct APIOperation: Sendable {
         self.errors = errors
     }
 
+    func idempotent() -> APIOperation {
+        var copy = self
+        copy.needsIdempotencyKey = true
+        return copy
+    }
+
     var rendered: [String: Any] {
         var operation: [String: Any] = ["summary": summary, "tags": [tag], "operationId": "\(method.lowercased())\(path.replacingOccurrences(of: "/", with: "_"))"]
         var parameters: [[String: Any]] = []
@@ -329,6 +383,13 @@ package struct APIOperation: Sendable {
         }
         for name in query {
             parameters.append(["name": name, "in": "query", "schema": ["type": "string", "maxLength": 100]])
+        }
+        if needsIdempotencyKey {
+            parameters.append([
+                "name": "Idempotency-Key", "in": "header", "required": true,
+                "description": "A retry with the same key answers the first result (header Idempotent-Replayed: true) and moves no money again",
+                "schema": ["type": "string", "minLength": 1, "maxLength": 200],
+            ])
         }
         if !parameters.isEmpty { operation["parameters"] = parameters }
         if auth {

@@ -11,10 +11,12 @@ for line in io.lines(os.getenv("BENCH_IDS")) do
 end
 
 local counter = 0
-local thread_index = 0
 local threads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local next_thread = 0
 
+-- thread_index is a global: setup() sets it in each thread's own Lua state (a
+-- local of the same name would hide it, and every thread would send the same
+-- keys, which the server answers as replays).
 function setup(thread)
   thread:set("thread_index", next_thread)
   next_thread = next_thread + 1
@@ -22,11 +24,12 @@ end
 
 function init(args)
   counter = thread_index
+  started = os.time()
 end
 
 function request()
   local id = ids[(counter % #ids) + 1]
-  local key = "bench-" .. thread_index .. "-" .. counter .. "-" .. os.time()
+  local key = "bench-" .. thread_index .. "-" .. counter .. "-" .. started
   counter = counter + threads
   return wrk.format("POST", "/api/v1/customers/" .. id .. "/recharge", {
     ["Authorization"] = "Bearer " .. token,

@@ -6,6 +6,13 @@ import PostgresNIO
 package enum BillingJob: String, CaseIterable, Sendable {
     /// Prepaid customers whose validity ended become `expired` (reason `validity_ended`), queued for provisioning.
     case expireDaily = "expire-daily"
+    /// Monthly customers get the invoice of the period due (once per period), operators' wallets are charged,
+    /// advance credit is applied.
+    case generateInvoices = "generate-invoices"
+    /// Monthly customers with an invoice past due + grace (or a suspend date that has come) are suspended.
+    case suspendOverdue = "suspend-overdue"
+    /// Vouchers past their expiry become `expired`.
+    case expireVouchers = "expire-vouchers"
 }
 
 /// What one run of a job did, over every tenant.
@@ -52,19 +59,23 @@ extension BillingService {
                 report.tenantsLeased += 1
                 continue
             }
-            var created = 0
-            var failures: [String] = []
+            var outcome = TenantOutcome()
             do {
                 switch job {
-                case .expireDaily: created = try await expireDaily(tenantID: tenantID, asOf: asOf, holder: holder)
+                case .expireDaily: outcome.created = try await expireDaily(tenantID: tenantID, asOf: asOf, holder: holder)
+                case .generateInvoices: outcome = try await generateInvoices(tenantID: tenantID, asOf: asOf, holder: holder)
+                case .suspendOverdue: outcome.created = try await suspendOverdue(tenantID: tenantID, asOf: asOf, holder: holder)
+                case .expireVouchers: outcome.created = try await expireVouchers(tenantID: tenantID, asOf: asOf, holder: holder)
                 }
             } catch {
-                failures.append("tenant \(tenantID): \((error as? any ServiceError)?.message ?? String(describing: type(of: error)))")
+                outcome.failed += 1
+                outcome.failures.append("tenant \(tenantID): \((error as? any ServiceError)?.message ?? String(describing: type(of: error)))")
             }
-            report.created += created
-            report.failed += failures.count
-            report.failures += failures
-            try await finish(job, tenantID: tenantID, holder: holder, asOf: asOf, started: tenantStart, created: created, failures: failures)
+            report.created += outcome.created
+            report.skipped += outcome.skipped
+            report.failed += outcome.failed
+            report.failures += outcome.failures
+            try await finish(job, tenantID: tenantID, holder: holder, asOf: asOf, started: tenantStart, outcome: outcome)
         }
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -87,14 +98,23 @@ extension BillingService {
         }
     }
 
+    /// What a job did in one tenant.
+    struct TenantOutcome {
+        var created = 0
+        var skipped = 0
+        var failed = 0
+        var failures: [String] = []
+    }
+
     /// Records the tenant's run and releases the lease.
-    func finish(_ job: BillingJob, tenantID: Int64, holder: String, asOf: Date, started: Date, created: Int, failures: [String]) async throws {
-        let failureJSON = String(decoding: try JSONEncoder().encode(failures), as: UTF8.self)
+    func finish(_ job: BillingJob, tenantID: Int64, holder: String, asOf: Date, started: Date, outcome: TenantOutcome) async throws {
+        let failureJSON = String(decoding: try JSONEncoder().encode(outcome.failures), as: UTF8.self)
         try await database.withPlatformTransaction { connection in
             try await connection.query(
                 """
-                INSERT INTO platform.job_runs (job, tenant_id, as_of, holder, started_at, finished_at, created, failed, failures)
-                VALUES (\(job.rawValue), \(tenantID), \(asOf), \(holder), \(started), now(), \(created), \(failures.count), \(failureJSON)::jsonb)
+                INSERT INTO platform.job_runs (job, tenant_id, as_of, holder, started_at, finished_at, created, skipped, failed, failures)
+                VALUES (\(job.rawValue), \(tenantID), \(asOf), \(holder), \(started), now(), \(outcome.created), \(outcome.skipped),
+                        \(outcome.failed), \(failureJSON)::jsonb)
                 """,
                 logger: logger
             )
@@ -136,6 +156,85 @@ extension BillingService {
             total += expired
             guard expired == Self.batchSize else { return total }
             guard try await takeLease(.expireDaily, tenantID: tenantID, holder: holder) else {
+                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
+            }
+        }
+    }
+
+    /// Invoices the tenant's monthly customers for the period due as of `asOf`, in keyset batches that each
+    /// commit. Customers whose operators' wallets cannot pay, or whose package is not assigned, are counted as
+    /// failed with the reason and retried by the next run.
+    func generateInvoices(tenantID: Int64, asOf: Date, holder: String) async throws -> TenantOutcome {
+        var outcome = TenantOutcome()
+        var after: Int64 = 0
+        var unaffordable = 0
+        var unassigned = 0
+        while true {
+            let batch = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT created, skipped, unaffordable, unassigned, scanned, coalesce(last_id, 0)
+                    FROM generate_invoices(\(asOf)::timestamptz, \(after)::bigint, \(Self.batchSize)::integer, NULL::bigint, 'scheduler', 'scheduler')
+                    """,
+                    logger: logger
+                )
+                for try await row in rows.decode((Int, Int, Int, Int, Int, Int64).self) { return row }
+                throw PlatformError.internalError("generate_invoices returned nothing")
+            }
+            outcome.created += batch.0
+            outcome.skipped += batch.1
+            unaffordable += batch.2
+            unassigned += batch.3
+            guard batch.4 == Self.batchSize else { break }
+            after = batch.5
+            guard try await takeLease(.generateInvoices, tenantID: tenantID, holder: holder) else {
+                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
+            }
+        }
+        outcome.failed = unaffordable + unassigned
+        if unaffordable > 0 { outcome.failures.append("tenant \(tenantID): \(unaffordable) customers: an operator's wallet cannot pay (insufficient_balance)") }
+        if unassigned > 0 { outcome.failures.append("tenant \(tenantID): \(unassigned) customers: package not assigned to their operator") }
+        return outcome
+    }
+
+    /// Suspends the tenant's monthly customers that are overdue as of `asOf`, in batches.
+    func suspendOverdue(tenantID: Int64, asOf: Date, holder: String) async throws -> Int {
+        var total = 0
+        while true {
+            let suspended = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
+                try await connection.scalar(
+                    "SELECT suspend_overdue(\(asOf)::timestamptz, \(Self.batchSize)::integer, 'scheduler')", as: Int.self, logger: logger
+                ) ?? 0
+            }
+            total += suspended
+            guard suspended == Self.batchSize else { return total }
+            guard try await takeLease(.suspendOverdue, tenantID: tenantID, holder: holder) else {
+                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
+            }
+        }
+    }
+
+    /// Marks the tenant's unused vouchers past their expiry `expired`, in batches.
+    func expireVouchers(tenantID: Int64, asOf: Date, holder: String) async throws -> Int {
+        var total = 0
+        while true {
+            let expired = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
+                try await connection.scalar(
+                    """
+                    WITH due AS (
+                        SELECT id FROM vouchers WHERE state IN ('unissued', 'issued') AND expires_at <= \(asOf)
+                        ORDER BY expires_at, id LIMIT \(Self.batchSize) FOR UPDATE SKIP LOCKED
+                    ), done AS (
+                        UPDATE vouchers v SET state = 'expired' FROM due WHERE v.id = due.id RETURNING 1
+                    )
+                    SELECT count(*)::int FROM done
+                    """,
+                    as: Int.self, logger: logger
+                ) ?? 0
+            }
+            total += expired
+            guard expired == Self.batchSize else { return total }
+            guard try await takeLease(.expireVouchers, tenantID: tenantID, holder: holder) else {
                 throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
             }
         }

@@ -39,7 +39,8 @@ package struct CustomerGenerator: Sendable {
     /// number inserted. Runs as the application role inside one transaction per batch.
     @discardableResult
     package func generate(
-        tenantID: Int64, count: Int, prefix: String, start: Int = 1, catalog: Catalog, includeStatic: Bool, batch: Int = 25_000
+        tenantID: Int64, count: Int, prefix: String, start: Int = 1, catalog: Catalog, includeStatic: Bool, batch: Int = 25_000,
+        halfDailyHalfMonthly: Bool = false
     ) async throws -> Int {
         let schema = TenantNaming.schema(tenantID)
         let logger = service.logger
@@ -99,14 +100,14 @@ package struct CustomerGenerator: Sendable {
             let to = min(end, from + batch - 1)
             inserted += try await service.database.withPlatformTransaction { connection in
                 // g % 100 decides type and status: 50 % daily, 30 % monthly, 12 % hotspot, 8 % other (the admin's
-                // tenant: 3 % static); 80 % active, 10 % expired (prepaid; monthly ones suspended), 7 % suspended, 3 % disabled.
+                // tenant: 3 % static; `halfDailyHalfMonthly`: 50 % daily, 50 % monthly); 80 % active, 10 % expired (prepaid; monthly ones suspended), 7 % suspended, 3 % disabled.
                 let rows = try await connection.query(
                     """
                     WITH src AS (
                         SELECT g::int AS g, (g * 7919) % 100 AS t, (g * 104729) % 100 AS s FROM generate_series(\(from), \(to)) AS g
                     ), typed AS (
                         SELECT g, s,
-                            CASE WHEN t < 50 THEN 1 WHEN t < 80 THEN 2 WHEN t < 92 THEN 3
+                            CASE WHEN t < 50 THEN 1 WHEN \(halfDailyHalfMonthly) OR t < 80 THEN 2 WHEN t < 92 THEN 3
                                  WHEN \(includeStatic) AND t < 95 THEN 4 ELSE \(types.count) END AS k
                         FROM src
                     )

@@ -41,7 +41,7 @@ package struct UplinkApplication: Sendable {
         self.customers = CustomerService(
             database: database, dataKey: config.dataKey, clock: clock, maxDevicesPerCustomer: config.maxDevicesPerCustomer, logger: logger
         )
-        self.billing = BillingService(database: database, clock: clock, logger: logger)
+        self.billing = BillingService(database: database, dataKey: config.dataKey, clock: clock, logger: logger)
     }
 
     /// Every route of every service, behind request logging, error mapping, metrics and authentication.

@@ -28,6 +28,9 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Tenants generated at once.")
     var parallel = 2
 
+    @Option(help: "Customer types of generated volume: realistic (50 % daily, 30 % monthly, 12 % hotspot, 8 % other) or billing (half daily, half monthly).")
+    var mix = "realistic"
+
     struct DemoLogin {
         var role: String
         var username: String
@@ -138,6 +141,8 @@ struct Seed: AsyncParsableCommand {
     func generate(_ total: Int) async throws {
         guard total > 0, tenants > 0, total >= tenants else { throw ValidationError("--customers must be at least --tenants (both positive)") }
         let largest = min(largest ?? total / tenants, total)
+        guard mix == "realistic" || mix == "billing" else { throw ValidationError("--mix: realistic or billing") }
+        let halfAndHalf = mix == "billing"
         let app = try loadApplication(label: "uplink.seed")
         let clock = ContinuousClock()
         let started = clock.now
@@ -171,7 +176,8 @@ struct Seed: AsyncParsableCommand {
                     let (tenantID, count) = (tenantIDs[index], counts[index])
                     let prefix = String(format: "b%03d-", index + 1)
                     group.addTask {
-                        try await generator.generate(tenantID: tenantID, count: count, prefix: prefix, catalog: catalog, includeStatic: false)
+                        try await generator.generate(tenantID: tenantID, count: count, prefix: prefix, catalog: catalog, includeStatic: false,
+                                                     halfDailyHalfMonthly: halfAndHalf)
                     }
                 }
                 for _ in 0..<max(parallel, 1) { startNext() }

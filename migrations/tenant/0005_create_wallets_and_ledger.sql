@@ -50,17 +50,20 @@ CREATE TABLE ledger_entries (
     posting_id bigint NOT NULL,
     -- wallet: an operator's wallet; operator_income: what the owner earns from its sub-resellers;
     -- isp_income: what the owner pays the ISP; funding: top-ups and settlements received by the parent;
-    -- collections: money an operator received from customers; sales: what customers bought.
-    account text NOT NULL CHECK (account IN ('wallet', 'operator_income', 'isp_income', 'funding', 'collections', 'sales')),
+    -- collections: money an operator received from customers; sales: what customers bought;
+    -- customer: a monthly customer's account (negative: owes; positive: advance credit); vat_payable.
+    account text NOT NULL CHECK (account IN ('wallet', 'operator_income', 'isp_income', 'funding', 'collections', 'sales',
+                                             'customer', 'vat_payable')),
     -- The operator whose account it is (for isp_income: the owner who pays the ISP).
     operator_id bigint NOT NULL,
     customer_id bigint,
     amount bigint NOT NULL CHECK (amount <> 0),
     currency text NOT NULL DEFAULT 'BDT' CHECK (currency ~ '^[A-Z]{3}$'),
-    kind text NOT NULL CHECK (kind IN ('topup', 'settlement', 'recharge', 'refund', 'payment')),
+    kind text NOT NULL CHECK (kind IN ('topup', 'settlement', 'recharge', 'refund', 'payment', 'invoice', 'void')),
     method text CHECK (method IN ('cash', 'bank', 'mobile_money')),
-    -- What the posting is about: a recharge, a wallet transfer, a payment.
-    source_type text NOT NULL CHECK (source_type IN ('recharge', 'transfer', 'payment')),
+    -- What the entry is about: a recharge, a wallet transfer, a payment, an invoice, or a batch of invoices
+    -- (source_id: the posting) for the entries a scheduler batch sums per operator.
+    source_type text NOT NULL CHECK (source_type IN ('recharge', 'transfer', 'payment', 'invoice', 'invoice_batch')),
     source_id bigint NOT NULL,
     actor text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
@@ -105,13 +108,17 @@ CREATE TABLE payments (
     -- A mobile-money transaction id or a bank reference: one payment per reference and method.
     reference text CHECK (length(reference) BETWEEN 1 AND 100),
     received_at timestamptz NOT NULL,
+    -- What is not yet allocated to invoices: a monthly customer's advance credit.
+    unallocated bigint NOT NULL DEFAULT 0,
     posting_id bigint NOT NULL,
     actor text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (unallocated BETWEEN 0 AND amount)
 );
 CREATE UNIQUE INDEX payments_reference_key ON payments (method, lower(reference)) WHERE reference IS NOT NULL;
 CREATE INDEX payments_customer ON payments (customer_id, id DESC);
 CREATE INDEX payments_received ON payments (received_at DESC, id DESC);
+CREATE INDEX payments_unallocated ON payments (customer_id, id) WHERE unallocated > 0;
 ALTER TABLE payments ENABLE ROW LEVEL SECURITY;
 CREATE POLICY payments_owner ON payments TO uplink_owners USING (true) WITH CHECK (true);
 CREATE POLICY payments_subreseller ON payments FOR SELECT TO uplink_subresellers USING (platform.operator_visible(operator_id));
@@ -132,7 +139,7 @@ CREATE TABLE recharges (
     payment_id bigint REFERENCES payments (id),
     -- Whole days given back when the customer was suspended, disabled or deleted early.
     refunded_days integer NOT NULL DEFAULT 0,
-    source text NOT NULL CHECK (source IN ('recharge', 'create')),
+    source text NOT NULL CHECK (source IN ('recharge', 'create', 'voucher')),
     posting_id bigint NOT NULL,
     actor text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),

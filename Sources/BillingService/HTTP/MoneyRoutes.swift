@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import Platform
 
-/// Wallets and prepaid recharges:
+/// Wallets, prepaid recharges, invoices and payments:
 /// `/api/v1/wallet`, `/api/v1/operators/{id}/wallet[/topups|/transfers]`,
-/// `/api/v1/resellers/{id}/wallet[/topups|/transfers]`, `/api/v1/customers/{id}/recharge[s]`.
+/// `/api/v1/resellers/{id}/wallet[/topups|/transfers]`, `/api/v1/customers/{id}/recharge[s]`,
+/// `/api/v1/customers/{id}/invoices`, `/api/v1/customers/{id}/payments`, `/api/v1/invoices[/{id}]`,
+/// `/api/v1/payments`, `/api/v1/suspension-log`.
 /// Every request that moves money requires an `Idempotency-Key` header.
 package struct MoneyRoutes: Sendable {
     let billing: BillingService
@@ -23,6 +25,101 @@ package struct MoneyRoutes: Sendable {
         api.get("resellers/{id}/wallet/transfers", use: resellerTransfers)
         api.post("customers/{id}/recharge", use: recharge)
         api.get("customers/{id}/recharges", use: recharges)
+        api.post("customers/{id}/invoices", use: createInvoice)
+        api.post("customers/{id}/payments", use: recordPayment)
+        api.get("invoices", use: invoices)
+        api.get("invoices/{id}", use: invoice)
+        api.get("payments", use: payments)
+        api.get("suspension-log", use: suspensionLog)
+        api.post("vouchers/batches", use: createVoucherBatch)
+        api.get("vouchers/batches", use: voucherBatches)
+        api.get("vouchers/batches/{id}", use: voucherBatch)
+        api.get("vouchers/batches/{id}/export", use: exportVoucherBatch)
+        api.get("vouchers", use: vouchers)
+        api.post("vouchers/redeem", use: redeemVoucher)
+    }
+
+    @Sendable func createVoucherBatch(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let actor = try Self.actor(context, .billingWrite)
+        let key = try request.idempotencyKey()
+        let (input, body) = try await request.decodeBodyAndBytes(as: VoucherBatchInput.self, context: context)
+        return Self.response(try await billing.createVoucherBatch(by: actor, input, key: key, body: body))
+    }
+
+    @Sendable func voucherBatches(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        return RawJSONResponse(bytes: try await billing.voucherBatches(for: principal, page: try Self.page(request)))
+    }
+
+    @Sendable func voucherBatch(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        return RawJSONResponse(bytes: try await billing.voucherBatch(id: try context.parameters.requireID("id"), for: principal))
+    }
+
+    @Sendable func exportVoucherBatch(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingWrite)
+        let id = try context.parameters.requireID("id")
+        return RawJSONResponse(bytes: try await billing.exportVoucherBatch(id: id, for: principal),
+                               contentType: "text/csv; charset=utf-8", attachmentName: "vouchers-\(id).csv")
+    }
+
+    @Sendable func vouchers(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        let query = request.uri.queryParameters
+        return RawJSONResponse(bytes: try await billing.vouchers(for: principal, batchID: query.get("batch_id"), state: query.get("state"),
+                                                                  page: try Self.page(request)))
+    }
+
+    @Sendable func redeemVoucher(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let actor = try Self.actor(context, .billingWrite)
+        let key = try request.idempotencyKey()
+        let (input, body) = try await request.decodeBodyAndBytes(as: RedeemInput.self, context: context)
+        return Self.response(try await billing.redeemVoucher(by: actor, input, key: key, body: body))
+    }
+
+    static func filter(_ request: Request) -> MoneyListFilter {
+        let query = request.uri.queryParameters
+        return MoneyListFilter(
+            status: query.get("status"), operatorID: query.get("operator_id"), customerID: query.get("customer_id"),
+            from: query.get("from"), to: query.get("to")
+        )
+    }
+
+    @Sendable func createInvoice(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let actor = try Self.actor(context, .billingWrite)
+        let id = try context.parameters.requireID("id")
+        let key = try request.idempotencyKey()
+        let (input, body) = try await request.decodeBodyAndBytes(as: ManualInvoiceInput.self, context: context)
+        return Self.response(try await billing.createInvoice(customerID: id, by: actor, input, key: key, body: body))
+    }
+
+    @Sendable func recordPayment(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let actor = try Self.actor(context, .billingWrite)
+        let id = try context.parameters.requireID("id")
+        let key = try request.idempotencyKey()
+        let (input, body) = try await request.decodeBodyAndBytes(as: PaymentInput.self, context: context)
+        return Self.response(try await billing.recordPayment(customerID: id, by: actor, input, key: key, body: body))
+    }
+
+    @Sendable func invoices(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        return RawJSONResponse(bytes: try await billing.invoices(for: principal, Self.filter(request), page: try Self.page(request)))
+    }
+
+    @Sendable func invoice(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        return RawJSONResponse(bytes: try await billing.invoice(id: try context.parameters.requireID("id"), for: principal))
+    }
+
+    @Sendable func payments(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        return RawJSONResponse(bytes: try await billing.payments(for: principal, Self.filter(request), page: try Self.page(request)))
+    }
+
+    @Sendable func suspensionLog(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        let customer = request.uri.queryParameters.get("customer_id")
+        return RawJSONResponse(bytes: try await billing.suspensionLog(for: principal, customerID: customer, page: try Self.page(request)))
     }
 
     static func actor(_ context: AppRequestContext, _ permission: Permission) throws -> Actor {

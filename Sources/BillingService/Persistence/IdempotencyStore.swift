@@ -11,12 +11,19 @@ import PostgresNIO
 struct IdempotencyStore: Sendable {
     let logger: Logger
 
-    /// What a request is, for telling a replay from another request under the same key.
+    /// What a request is, for telling a replay from another request under the same key: the operation and
+    /// the body in a canonical form (keys sorted, no insignificant white space), so a client that serialises
+    /// the same JSON again in another key order is still recognised.
     static func requestHash(operation: String, body: Data) -> Data {
         var hasher = SHA256()
         hasher.update(data: Data(operation.utf8))
         hasher.update(data: Data([0]))
-        hasher.update(data: body)
+        if let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
+           let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) {
+            hasher.update(data: canonical)
+        } else {
+            hasher.update(data: body)
+        }
         return Data(hasher.finalize())
     }
 

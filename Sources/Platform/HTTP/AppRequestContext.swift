@@ -162,21 +162,30 @@ extension Request {
     }
 }
 
-/// A JSON body already serialised (by SQL, or stored with an idempotency key), sent as it is.
+/// A body already serialised (JSON by SQL, or stored with an idempotency key; a CSV export), sent as it is.
 package struct RawJSONResponse: ResponseGenerator {
     package var status: HTTPResponse.Status
     package var bytes: [UInt8]
     /// True when the body is the stored first result of an idempotent request (`Idempotent-Replayed: true`).
     package var replayed: Bool
+    package var contentType: String
+    /// `Content-Disposition` for a download.
+    package var attachmentName: String?
 
-    package init(status: HTTPResponse.Status = .ok, bytes: [UInt8], replayed: Bool = false) {
+    package init(
+        status: HTTPResponse.Status = .ok, bytes: [UInt8], replayed: Bool = false,
+        contentType: String = "application/json; charset=utf-8", attachmentName: String? = nil
+    ) {
         self.status = status
         self.bytes = bytes
         self.replayed = replayed
+        self.contentType = contentType
+        self.attachmentName = attachmentName
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var headers: HTTPFields = [.contentType: contentType]
+        if let attachmentName { headers[.contentDisposition] = "attachment; filename=\"\(attachmentName)\"" }
         if replayed, let name = HTTPField.Name("Idempotent-Replayed") { headers[name] = "true" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -21,7 +21,7 @@ package struct DataKey: Sendable {
 package struct SecretBox: Sendable {
     static let version: UInt8 = 1
     let keyBytes: [UInt8]
-    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+    var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
     package init(key: DataKey) { self.keyBytes = key.bytes }
 
@@ -36,6 +36,15 @@ package struct SecretBox: Sendable {
         let box = try AES.GCM.SealedBox(combined: Data(sealed[1...]))
         let plaintext = try AES.GCM.open(box, using: key, authenticating: Data(context.utf8))
         return String(decoding: plaintext, as: UTF8.self)
+    }
+}
+
+extension SecretBox {
+    /// A keyed fingerprint (HMAC-SHA-256 under a key derived from the data key for `purpose`) to find a
+    /// secret by its value without storing or indexing it in clear (voucher codes).
+    package func fingerprint(_ value: String, purpose: String) -> [UInt8] {
+        let derived = HMAC<SHA256>.authenticationCode(for: Data("uplink fingerprint: \(purpose)".utf8), using: key)
+        return Array(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: SymmetricKey(data: Data(derived))))
     }
 }
 

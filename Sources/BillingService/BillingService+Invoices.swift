@@ -1,0 +1,214 @@
+import Foundation
+import Platform
+import PostgresNIO
+
+/// `POST /customers/{id}/invoices`: a manual invoice for the period due as of `as_of` (default now).
+package struct ManualInvoiceInput: Decodable, Sendable {
+    var asOf: String?
+
+    enum CodingKeys: String, CodingKey {
+        case asOf = "as_of"
+    }
+}
+
+/// Filters of the invoice and payment lists.
+package struct MoneyListFilter: Sendable {
+    package var status: String?
+    package var operatorID: String?
+    package var customerID: String?
+    package var from: String?
+    package var to: String?
+
+    package init(status: String?, operatorID: String?, customerID: String?, from: String?, to: String?) {
+        self.status = status
+        self.operatorID = operatorID
+        self.customerID = customerID
+        self.from = from
+        self.to = to
+    }
+}
+
+extension BillingService {
+    /// An invoice as the API writes it.
+    static func invoiceJSON(_ i: String) -> String {
+        """
+        jsonb_build_object('id', \(i).id, 'number', \(i).number, 'code', 'INV-' || lpad(\(i).number::text, 6, '0'),
+            'customer_id', \(i).customer_id, 'operator_id', \(i).operator_id, 'package_id', \(i).package_id,
+            'period_start', \(i).period_start::text, 'period_end', \(i).period_end::text, 'issued_on', \(i).issued_on::text,
+            'due_on', \(i).due_on::text, 'lines', \(i).lines, 'subtotal', \(i).subtotal, 'discount', \(i).discount, 'vat', \(i).vat,
+            'total', \(i).total, 'paid', \(i).paid, 'balance_due', \(i).total - \(i).paid, 'status', \(i).status, 'currency', \(i).currency,
+            'source', \(i).source, 'actor', \(i).actor, 'created_at', platform.iso(\(i).created_at))
+        """
+    }
+
+    /// Invoices a monthly (or other, with a billing profile) customer for the period due as of `as_of`:
+    /// exactly once per period (409 `already_invoiced` after that), the operators' wallets charged as by the
+    /// scheduler. Idempotent under `key`.
+    package func createInvoice(customerID: Int64, by actor: Actor, _ input: ManualInvoiceInput, key: String, body: Data) async throws -> MoneyResult {
+        let principal = actor.principal
+        let asOf = try input.asOf.map { try Validate.timestamp($0, field: "as_of") } ?? clock.now()
+        return try await idempotent(principal.tenantScope, actor: actor, key: key, operation: "invoice:\(customerID)", body: body, status: 201) { connection in
+            let rows = try await connection.query(
+                "SELECT type, billing_profile_id FROM customers WHERE id = \(customerID) AND deleted_at IS NULL", logger: logger
+            )
+            var found: (String, Int64?)?
+            for try await row in rows.decode((String, Int64?).self) { found = row }
+            guard let (type, profile) = found else { throw PlatformError.notFound("customer") }
+            guard type != "pppoe_daily", type != "hotspot" else {
+                throw PlatformError.unprocessable(field: "type", code: "prepaid_customer", reason: "\(type) customers are recharged, not invoiced")
+            }
+            guard profile != nil else {
+                throw PlatformError.unprocessable(field: "billing_profile_id", code: "no_billing_profile", reason: "the customer has no billing profile")
+            }
+            let outcome = try await connection.query(
+                """
+                SELECT created, skipped, unaffordable, unassigned
+                FROM generate_invoices(\(asOf)::timestamptz, 0, 1, \(customerID)::bigint, \(actor.name)::text, 'manual')
+                """,
+                logger: logger
+            )
+            for try await (created, skipped, unaffordable, unassigned) in outcome.decode((Int, Int, Int, Int).self) {
+                if created == 1 { break }
+                if unaffordable > 0 {
+                    throw PlatformError.conflict(code: "insufficient_balance", message: "an operator's wallet cannot pay for this invoice")
+                }
+                if unassigned > 0 {
+                    throw PlatformError.unprocessable(field: "package_id", code: "package_not_assigned", reason: "the customer's package is not assigned to its operator")
+                }
+                if skipped > 0 {
+                    throw PlatformError.conflict(code: "already_invoiced", message: "the period due is already invoiced, or the customer's service starts later")
+                }
+                throw PlatformError.unprocessable(field: "package_id", code: "not_billable", reason: "the customer has no package to invoice")
+            }
+            let json = try await connection.scalar(
+                "SELECT \(unescaped: Self.invoiceJSON("i"))::text FROM invoices i WHERE i.customer_id = \(customerID) ORDER BY i.id DESC LIMIT 1",
+                as: String.self, logger: logger
+            )
+            return Array((json ?? "{}").utf8)
+        }
+    }
+
+    /// Records a monthly customer's payment: allocated oldest invoice first, the rest kept as advance credit,
+    /// and the customer reactivated at once when it leaves nothing overdue (profile permitting).
+    package func recordPayment(customerID: Int64, by actor: Actor, _ input: PaymentInput, key: String, body: Data) async throws -> MoneyResult {
+        let principal = actor.principal
+        let now = clock.now()
+        let amount = try checkedAmount(input.amount, field: "amount")
+        let method = try PaymentMethod.parse(input.method ?? "cash", field: "method")
+        let reference = try checkedReference(input.reference, field: "reference")
+        if method == .mobileMoney, reference == nil {
+            throw PlatformError.unprocessable(field: "reference", code: "missing_field", reason: "is required for mobile money (the transaction id)")
+        }
+        let received = try input.receivedAt.map { try Validate.timestamp($0, field: "received_at") } ?? now
+        return try await idempotent(principal.tenantScope, actor: actor, key: key, operation: "payment:\(customerID)", body: body, status: 201) { connection in
+            let json = try await connection.scalar(
+                """
+                SELECT record_payment(\(customerID)::bigint, \(amount)::bigint, \(method.rawValue)::text, \(reference)::text,
+                    \(received)::timestamptz, \(now)::timestamptz, \(actor.name)::text, \(actor.userID)::bigint, \(actor.tokenID)::bigint,
+                    \(actor.requestID)::text, \(actor.clientIP)::text)::text
+                """,
+                as: String.self, logger: logger
+            )
+            return Array((json ?? "{}").utf8)
+        }
+    }
+
+    package func invoice(id: Int64, for principal: Principal) async throws -> [UInt8] {
+        try await database.withTenantTransaction(principal.tenantScope) { connection in
+            let json = try await connection.scalar(
+                """
+                SELECT (\(unescaped: Self.invoiceJSON("i")) || jsonb_build_object('payments',
+                    (SELECT coalesce(jsonb_agg(jsonb_build_object('payment_id', a.payment_id, 'amount', a.amount,
+                        'created_at', platform.iso(a.created_at)) ORDER BY a.created_at), '[]'::jsonb)
+                     FROM payment_allocations a WHERE a.invoice_id = i.id)))::text
+                FROM invoices i WHERE i.id = \(id)
+                """,
+                as: String.self, logger: logger
+            )
+            guard let json else { throw PlatformError.notFound("invoice") }
+            return Array(json.utf8)
+        }
+    }
+
+    /// Invoices of the caller's scope, newest first: `status` (comma list), `operator_id`, `customer_id`,
+    /// `from`/`to` (issue dates, inclusive).
+    package func invoices(for principal: Principal, _ filter: MoneyListFilter, page: PageRequest) async throws -> [UInt8] {
+        var b = SQLBuilder()
+        var conditions: [String] = []
+        if let status = filter.status {
+            let statuses = status.split(separator: ",").map(String.init)
+            guard !statuses.isEmpty, statuses.allSatisfy({ ["unpaid", "partial", "paid", "void"].contains($0) }) else {
+                throw PlatformError.invalidInput(field: "status", reason: "must be a comma-separated list of unpaid, partial, paid, void")
+            }
+            conditions.append("i.status = ANY(\(b.bind(statuses))::text[])")
+        }
+        try Self.commonFilters(filter, alias: "i", dateColumn: "issued_on", builder: &b, into: &conditions)
+        return try await list(table: "invoices", alias: "i", json: Self.invoiceJSON("i"), order: "i.issued_on DESC, i.id DESC",
+                              conditions: conditions, builder: b, principal: principal, page: page)
+    }
+
+    /// Payments of the caller's scope, newest first: `operator_id`, `customer_id`, `from`/`to` (received dates).
+    package func payments(for principal: Principal, _ filter: MoneyListFilter, page: PageRequest) async throws -> [UInt8] {
+        var b = SQLBuilder()
+        var conditions: [String] = []
+        try Self.commonFilters(filter, alias: "p", dateColumn: "received_at", builder: &b, into: &conditions)
+        let json = """
+            jsonb_build_object('id', p.id, 'customer_id', p.customer_id, 'operator_id', p.operator_id, 'amount', p.amount,
+                'method', p.method, 'reference', p.reference, 'received_at', platform.iso(p.received_at), 'advance_credit', p.unallocated,
+                'actor', p.actor, 'created_at', platform.iso(p.created_at))
+            """
+        return try await list(table: "payments", alias: "p", json: json, order: "p.received_at DESC, p.id DESC",
+                              conditions: conditions, builder: b, principal: principal, page: page)
+    }
+
+    /// Every automatic suspension, newest first, with its reason and when a payment lifted it.
+    package func suspensionLog(for principal: Principal, customerID: String?, page: PageRequest) async throws -> [UInt8] {
+        var b = SQLBuilder()
+        var conditions: [String] = []
+        if let customerID { conditions.append("s.customer_id = \(b.bind(try Self.positiveID(customerID, field: "customer_id")))") }
+        let json = """
+            jsonb_build_object('id', s.id, 'customer_id', s.customer_id, 'operator_id', s.operator_id, 'reason', s.reason,
+                'invoice_id', s.invoice_id, 'suspended_at', platform.iso(s.suspended_at), 'reactivated_at', platform.iso(s.reactivated_at),
+                'reactivated_by', s.reactivated_by)
+            """
+        return try await list(table: "suspension_log", alias: "s", json: json, order: "s.suspended_at DESC, s.id DESC",
+                              conditions: conditions, builder: b, principal: principal, page: page)
+    }
+
+    static func positiveID(_ text: String, field: String) throws -> Int64 {
+        guard let id = Int64(text), id > 0 else { throw PlatformError.invalidInput(field: field, reason: "must be a positive integer") }
+        return id
+    }
+
+    static func commonFilters(_ filter: MoneyListFilter, alias: String, dateColumn: String, builder b: inout SQLBuilder, into conditions: inout [String]) throws {
+        if let text = filter.operatorID { conditions.append("\(alias).operator_id = \(b.bind(try positiveID(text, field: "operator_id")))") }
+        if let text = filter.customerID { conditions.append("\(alias).customer_id = \(b.bind(try positiveID(text, field: "customer_id")))") }
+        if let from = filter.from {
+            conditions.append("\(alias).\(dateColumn) >= \(b.bind(try Validate.date(from, field: "from")))::date")
+        }
+        if let to = filter.to {
+            conditions.append("\(alias).\(dateColumn) < \(b.bind(try Validate.date(to, field: "to")))::date + 1")
+        }
+    }
+
+    /// One page of `table` as `{items, page, per_page, total}`, built by SQL. Row-level security scopes it.
+    func list(
+        table: String, alias: String, json: String, order: String, conditions: [String], builder: SQLBuilder, principal: Principal, page: PageRequest
+    ) async throws -> [UInt8] {
+        var b = builder
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        b.append("""
+            SELECT jsonb_build_object(
+                'items', coalesce((SELECT jsonb_agg(\(json) ORDER BY \(order))
+                    FROM (SELECT * FROM \(table) \(alias) \(whereClause) ORDER BY \(order)
+                          LIMIT \(b.bind(page.perPage)) OFFSET \(b.bind(page.offset))) \(alias)), '[]'::jsonb),
+                'page', \(b.bind(page.page)), 'per_page', \(b.bind(page.perPage)),
+                'total', (SELECT count(*) FROM \(table) \(alias) \(whereClause)))::text
+            """)
+        let query = b.query
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+            let json = try await connection.scalar(query, as: String.self, logger: logger)
+            return Array((json ?? "{}").utf8)
+        }
+    }
+}

@@ -132,7 +132,7 @@ extension BillingService {
 
     /// Invoices of the caller's scope, newest first: `status` (comma list), `operator_id`, `customer_id`,
     /// `from`/`to` (issue dates, inclusive).
-    package func invoices(for principal: Principal, _ filter: MoneyListFilter, page: PageRequest) async throws -> [UInt8] {
+    package func invoices(for principal: Principal, _ filter: MoneyListFilter, page: PageRequest, format: ReportFormat = .json) async throws -> [UInt8] {
         var b = SQLBuilder()
         var conditions: [String] = []
         if let status = filter.status {
@@ -143,22 +143,36 @@ extension BillingService {
             conditions.append("i.status = ANY(\(b.bind(statuses))::text[])")
         }
         try Self.commonFilters(filter, alias: "i", dateColumn: "issued_on", builder: &b, into: &conditions)
+        if format == .csv {
+            let columns: [(String, String)] = [
+                ("number", "i.number"), ("code", "'INV-' || lpad(i.number::text, 6, '0')"), ("customer_id", "i.customer_id"),
+                ("operator_id", "i.operator_id"), ("period_start", "i.period_start"), ("period_end", "i.period_end"), ("issued_on", "i.issued_on"),
+                ("due_on", "i.due_on"), ("subtotal", "i.subtotal"), ("discount", "i.discount"), ("vat", "i.vat"), ("total", "i.total"),
+                ("paid", "i.paid"), ("status", "i.status"), ("currency", "i.currency"),
+            ]
+            return try await report(table: "invoices", alias: "i", columns: columns, order: "i.issued_on DESC, i.id DESC", conditions: conditions,
+                                    builder: b, principal: principal, page: page, format: .csv)
+        }
         return try await list(table: "invoices", alias: "i", json: Self.invoiceJSON("i"), order: "i.issued_on DESC, i.id DESC",
                               conditions: conditions, builder: b, principal: principal, page: page)
     }
 
     /// Payments of the caller's scope, newest first: `operator_id`, `customer_id`, `from`/`to` (received dates).
-    package func payments(for principal: Principal, _ filter: MoneyListFilter, page: PageRequest) async throws -> [UInt8] {
+    package func payments(for principal: Principal, _ filter: MoneyListFilter, page: PageRequest, format: ReportFormat = .json) async throws -> [UInt8] {
         var b = SQLBuilder()
         var conditions: [String] = []
-        try Self.commonFilters(filter, alias: "p", dateColumn: "received_at", builder: &b, into: &conditions)
-        let json = """
-            jsonb_build_object('id', p.id, 'customer_id', p.customer_id, 'operator_id', p.operator_id, 'amount', p.amount,
-                'method', p.method, 'reference', p.reference, 'received_at', platform.iso(p.received_at), 'advance_credit', p.unallocated,
-                'actor', p.actor, 'created_at', platform.iso(p.created_at))
-            """
-        return try await list(table: "payments", alias: "p", json: json, order: "p.received_at DESC, p.id DESC",
-                              conditions: conditions, builder: b, principal: principal, page: page)
+        var dateless = filter
+        dateless.from = nil
+        dateless.to = nil
+        try Self.commonFilters(dateless, alias: "p", dateColumn: "received_at", builder: &b, into: &conditions)
+        try Self.timeRange(from: filter.from, to: filter.to, column: "p.received_at", builder: &b, into: &conditions)
+        let columns: [(String, String)] = [
+            ("id", "p.id"), ("customer_id", "p.customer_id"), ("operator_id", "p.operator_id"), ("amount", "p.amount"), ("method", "p.method"),
+            ("reference", "p.reference"), ("received_at", "platform.iso(p.received_at)"), ("advance_credit", "p.unallocated"),
+            ("actor", "p.actor"), ("created_at", "platform.iso(p.created_at)"),
+        ]
+        return try await report(table: "payments", alias: "p", columns: columns, order: "p.received_at DESC, p.id DESC", conditions: conditions,
+                                builder: b, principal: principal, page: page, format: format)
     }
 
     /// Every automatic suspension, newest first, with its reason and when a payment lifted it.

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Platform
 import PostgresNIO
 
@@ -16,7 +17,7 @@ package enum BillingJob: String, CaseIterable, Sendable {
 }
 
 /// What one run of a job did, over every tenant.
-package struct JobReport: Sendable, Codable {
+package struct JobReport: Sendable, Codable, ResponseEncodable {
     package var job: String
     package var asOf: Date
     package var tenants: Int
@@ -77,6 +78,40 @@ extension BillingService {
             report.failures += outcome.failures
             try await finish(job, tenantID: tenantID, holder: holder, asOf: asOf, started: tenantStart, outcome: outcome)
         }
+        let elapsed = ContinuousClock.now - started
+        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return report
+    }
+
+    /// Runs `job` now (or as of `asOf`) for the caller's own tenant only: its owner's bulk invoice generation
+    /// from the API. Same lease as the scheduler, so it never runs beside the scheduler's pass.
+    package func runForOwnTenant(_ job: BillingJob, asOf: Date?, by principal: Principal) async throws -> JobReport {
+        guard principal.role != .subReseller else { throw PlatformError.forbidden("only the tenant's owner runs billing jobs") }
+        let started = ContinuousClock.now
+        let time = asOf ?? clock.now()
+        let holder = "api:\(principal.username):\(UUID().uuidString.prefix(8))"
+        var report = JobReport(job: job.rawValue, asOf: time, tenants: 1, tenantsLeased: 0, created: 0, skipped: 0, failed: 0, failures: [], seconds: 0)
+        guard try await takeLease(job, tenantID: principal.tenantID, holder: holder) else {
+            throw PlatformError.conflict(code: "job_running", message: "this job is running for your tenant right now; try again shortly")
+        }
+        let tenantStart = clock.now()
+        var outcome = TenantOutcome()
+        do {
+            switch job {
+            case .generateInvoices: outcome = try await generateInvoices(tenantID: principal.tenantID, asOf: time, holder: holder)
+            case .expireDaily: outcome.created = try await expireDaily(tenantID: principal.tenantID, asOf: time, holder: holder)
+            case .suspendOverdue: outcome.created = try await suspendOverdue(tenantID: principal.tenantID, asOf: time, holder: holder)
+            case .expireVouchers: outcome.created = try await expireVouchers(tenantID: principal.tenantID, asOf: time, holder: holder)
+            }
+        } catch {
+            try? await finish(job, tenantID: principal.tenantID, holder: holder, asOf: time, started: tenantStart, outcome: outcome)
+            throw error
+        }
+        try await finish(job, tenantID: principal.tenantID, holder: holder, asOf: time, started: tenantStart, outcome: outcome)
+        report.created = outcome.created
+        report.skipped = outcome.skipped
+        report.failed = outcome.failed
+        report.failures = outcome.failures
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return report

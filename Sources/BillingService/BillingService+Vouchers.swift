@@ -181,7 +181,7 @@ extension BillingService {
     }
 
     /// A CSV cell: quoted when needed; a value a spreadsheet would treat as a formula gets a leading `'`.
-    static func csvCell(_ value: String) -> String {
+    package static func csvCell(_ value: String) -> String {
         var text = value
         if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }

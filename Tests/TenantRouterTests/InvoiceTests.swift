@@ -191,6 +191,77 @@ func items(_ reply: APIClient.Reply) -> [[String: Any]] { reply.json["items"] as
         }
     }
 
+    @Test func fiftyConcurrentPaymentsAreAllKeptAndAllocatedExactly() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let m = try await MonthlySetup.make(api, fixtures)
+                let id = try await m.customer(api, token: m.ownerA, "busy", connected: "2026-01-01")
+                // Bulk generation for the owner's tenant (the scheduler's job, from the API).
+                let generated = try await api.post("/api/v1/invoices/generate", token: m.ownerA, json: ["as_of": "2026-02-01T09:00:00+06:00"])
+                #expect(generated.json["created"] as? Int == 1, "\(generated.text)")
+                #expect(try await api.post("/api/v1/invoices/generate", token: m.sub1, json: [:]).status == .forbidden)
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for index in 0..<50 {
+                        group.addTask {
+                            try await api.postMoney("/api/v1/customers/\(id)/payments", token: m.ownerA,
+                                                    json: ["amount": 2_000, "method": "mobile_money", "reference": "NAGAD-\(index)"]).status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.allSatisfy { $0 == .created })
+                let invoice = try #require(items(try await api.get("/api/v1/invoices?customer_id=\(id)", token: m.ownerA)).first)
+                #expect(invoice["paid"] as? Int == 84_000)
+                #expect(invoice["status"] as? String == "paid")
+                let payments = items(try await api.get("/api/v1/payments?customer_id=\(id)&per_page=100", token: m.ownerA))
+                #expect(payments.count == 50)
+                #expect(payments.compactMap { $0["advance_credit"] as? Int }.reduce(0, +) == 16_000)
+                let verified = try await test.app.billing.verifyLedger()
+                #expect(verified.ok, "\(verified)")
+            }
+        }
+    }
+
+    @Test func reportsSumPerOperatorAndExportCSV() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let m = try await MonthlySetup.make(api, fixtures)
+                let id = try await m.customer(api, token: m.ownerA, "reported", connected: "2026-01-20")
+                let invoice = try await api.postMoney("/api/v1/customers/\(id)/invoices", token: m.ownerA, json: ["as_of": "2026-02-03T09:00:00+06:00"])
+                #expect(invoice.json["issued_on"] as? String == "2026-02-03", "\(invoice.text)")
+                #expect(try await api.postMoney("/api/v1/customers/\(id)/payments", token: m.ownerA,
+                                                json: ["amount": 50_000, "method": "cash", "received_at": "2026-02-10T10:00:00+06:00"]).status == .created)
+                let summary = try await api.get("/api/v1/reports/billing-summary?from=2026-02-01&to=2026-02-28", token: m.ownerA)
+                let totals = summary.json["totals"] as? [String: Any]
+                #expect(totals?["billed"] as? Int == 84_000, "\(summary.text)")
+                #expect(totals?["collected"] as? Int == 50_000)
+                #expect(totals?["outstanding"] as? Int == 34_000)
+                #expect((summary.json["operators"] as? [[String: Any]])?.count == 3)
+                let march = try await api.get("/api/v1/reports/billing-summary?from=2026-03-01&to=2026-03-31", token: m.ownerA)
+                #expect((march.json["totals"] as? [String: Any])?["billed"] as? Int == 0)
+                #expect((try await api.get("/api/v1/reports/billing-summary", token: m.sub1).json["operators"] as? [[String: Any]])?.count == 1)
+                let csv = try await api.get("/api/v1/reports/billing-summary?from=2026-02-01&to=2026-02-28&format=csv", token: m.ownerA)
+                #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+                #expect(csv.text.hasPrefix("operator_id,operator,billed,sold,collected,outstanding\r\n"))
+                #expect(csv.text.hasSuffix(",total,84000,0,50000,34000\r\n"), "\(csv.text)")
+
+                let entries = items(try await api.get("/api/v1/ledger?account=customer&customer_id=\(id)", token: m.ownerA))
+                #expect(entries.compactMap { $0["amount"] as? Int }.sorted() == [-84_000, 50_000])
+                let invoicesCSV = try await api.get("/api/v1/invoices?format=csv", token: m.ownerA)
+                #expect(invoicesCSV.text.split(separator: "\r\n").count == 2)
+                #expect(try await api.get("/api/v1/ledger?account=nonsense", token: m.ownerA).status == .badRequest)
+                #expect(try await api.get("/api/v1/payments?format=xml", token: m.ownerA).status == .badRequest)
+                // A1 sees only its own wallet's top-up (wallet and funding entries), nothing of A's customers.
+                #expect(try await api.get("/api/v1/ledger", token: m.sub1).json["total"] as? Int == 2)
+                #expect(BillingService.csvCell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+                #expect(BillingService.csvCell("-5") == "'-5")
+                #expect(BillingService.csvCell("Rahim, Dhaka") == "\"Rahim, Dhaka\"")
+            }
+        }
+    }
+
     /// Every day of 2024–2028, every cycle day, both kinds of profile: the SQL period matches a reference
     /// computed with the Gregorian calendar (leap years; month ends Jan 31 → Feb 28/29 → Mar 31).
     @Test func billingPeriodsMatchAReferenceCalendarOverFiveYears() async throws {

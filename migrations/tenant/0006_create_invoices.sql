@@ -100,10 +100,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
     FROM (SELECT date_trunc('month', d - (cycle_day - 1))::date AS m) x
 $fn$;
 
--- The tenant's local date at `t`.
-CREATE FUNCTION local_date(t timestamptz) RETURNS date
+-- The tenant's time zone (default Asia/Dhaka), and its local date at `t`.
+CREATE FUNCTION tenant_time_zone() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
-    SELECT (t AT TIME ZONE coalesce((SELECT time_zone FROM platform.tenants WHERE schema_name = current_schema()), 'Asia/Dhaka'))::date
+    SELECT coalesce((SELECT time_zone FROM platform.tenants WHERE schema_name = current_schema()), 'Asia/Dhaka')
+$fn$;
+
+CREATE FUNCTION local_date(t timestamptz) RETURNS date
+LANGUAGE sql STABLE SET search_path FROM CURRENT AS $fn$
+    SELECT (t AT TIME ZONE tenant_time_zone())::date
 $fn$;
 
 -- Allocates the unallocated part of the customers' payments (oldest payment first) to their open invoices

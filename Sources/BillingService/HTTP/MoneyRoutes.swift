@@ -26,11 +26,14 @@ package struct MoneyRoutes: Sendable {
         api.post("customers/{id}/recharge", use: recharge)
         api.get("customers/{id}/recharges", use: recharges)
         api.post("customers/{id}/invoices", use: createInvoice)
+        api.post("invoices/generate", use: generateInvoices)
         api.post("customers/{id}/payments", use: recordPayment)
         api.get("invoices", use: invoices)
         api.get("invoices/{id}", use: invoice)
         api.get("payments", use: payments)
         api.get("suspension-log", use: suspensionLog)
+        api.get("ledger", use: ledger)
+        api.get("reports/billing-summary", use: billingSummary)
         api.post("vouchers/batches", use: createVoucherBatch)
         api.get("vouchers/batches", use: voucherBatches)
         api.get("vouchers/batches/{id}", use: voucherBatch)
@@ -93,6 +96,20 @@ package struct MoneyRoutes: Sendable {
         return Self.response(try await billing.createInvoice(customerID: id, by: actor, input, key: key, body: body))
     }
 
+    struct GenerateInput: Decodable {
+        var asOf: String?
+        enum CodingKeys: String, CodingKey { case asOf = "as_of" }
+    }
+
+    /// Bulk generation for the caller's tenant: every monthly customer's invoice due as of `as_of` (default
+    /// now), as the scheduler would; answers the run report.
+    @Sendable func generateInvoices(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<JobReport> {
+        let principal = try context.require(.billingWrite)
+        let input = try await request.decodeBodyAndBytes(as: GenerateInput.self, context: context).0
+        let asOf = try input.asOf.map { try Validate.timestamp($0, field: "as_of") }
+        return EditedResponse(status: .ok, response: try await billing.runForOwnTenant(.generateInvoices, asOf: asOf, by: principal))
+    }
+
     @Sendable func recordPayment(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
         let actor = try Self.actor(context, .billingWrite)
         let id = try context.parameters.requireID("id")
@@ -101,9 +118,36 @@ package struct MoneyRoutes: Sendable {
         return Self.response(try await billing.recordPayment(customerID: id, by: actor, input, key: key, body: body))
     }
 
+    /// JSON, or CSV with `?format=csv` (a download).
+    static func formatted(_ bytes: [UInt8], _ format: ReportFormat, name: String) -> RawJSONResponse {
+        switch format {
+        case .json: RawJSONResponse(bytes: bytes)
+        case .csv: RawJSONResponse(bytes: bytes, contentType: "text/csv; charset=utf-8", attachmentName: "\(name).csv")
+        }
+    }
+
     @Sendable func invoices(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
         let principal = try context.require(.billingRead)
-        return RawJSONResponse(bytes: try await billing.invoices(for: principal, Self.filter(request), page: try Self.page(request)))
+        let format = try ReportFormat.parse(request.uri.queryParameters.get("format"))
+        let bytes = try await billing.invoices(for: principal, Self.filter(request), page: try Self.page(request), format: format)
+        return Self.formatted(bytes, format, name: "invoices")
+    }
+
+    @Sendable func ledger(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.reportsRead)
+        let query = request.uri.queryParameters
+        let format = try ReportFormat.parse(query.get("format"))
+        let filter = LedgerFilter(account: query.get("account"), operatorID: query.get("operator_id"), customerID: query.get("customer_id"),
+                                  from: query.get("from"), to: query.get("to"))
+        return Self.formatted(try await billing.ledger(for: principal, filter, page: try Self.page(request), format: format), format, name: "ledger")
+    }
+
+    @Sendable func billingSummary(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.reportsRead)
+        let query = request.uri.queryParameters
+        let format = try ReportFormat.parse(query.get("format"))
+        let bytes = try await billing.billingSummary(for: principal, from: query.get("from"), to: query.get("to"), format: format)
+        return Self.formatted(bytes, format, name: "billing-summary")
     }
 
     @Sendable func invoice(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
@@ -113,7 +157,9 @@ package struct MoneyRoutes: Sendable {
 
     @Sendable func payments(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
         let principal = try context.require(.billingRead)
-        return RawJSONResponse(bytes: try await billing.payments(for: principal, Self.filter(request), page: try Self.page(request)))
+        let format = try ReportFormat.parse(request.uri.queryParameters.get("format"))
+        let bytes = try await billing.payments(for: principal, Self.filter(request), page: try Self.page(request), format: format)
+        return Self.formatted(bytes, format, name: "payments")
     }
 
     @Sendable func suspensionLog(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {

@@ -160,13 +160,28 @@ package enum OpenAPIDocument {
               request: .object(["amount": .integer, "method": .enumeration(["cash", "bank", "mobile_money"]), "reference": .text(minLength: 1, maxLength: 100),
                                 "received_at": .dateTime], required: ["amount"]),
               status: 201, response: .ref("Payment"), errors: [400, 401, 403, 404, 409, 422]).idempotent(),
+        .init("POST", "/api/v1/invoices/generate", "Bulk generation for the caller's tenant (its owner): every monthly customer's invoice due as of as_of (default now)",
+              tag: "invoices", scope: "billing:write", request: .object(["as_of": .dateTime]),
+              response: .object(["job": .string, "as_of": .dateTime, "tenants": .integer, "tenants_leased": .integer, "created": .integer,
+                                 "skipped": .integer, "failed": .integer, "failures": .array(.string), "seconds": .number]),
+              errors: [400, 401, 403, 409]),
         .init("GET", "/api/v1/invoices", "Invoices of the caller's scope, newest first; status is a comma list; from/to are issue dates",
-              tag: "invoices", scope: "billing:read", paged: true, query: ["status", "operator_id", "customer_id", "from", "to"],
+              tag: "invoices", scope: "billing:read", paged: true, query: ["status", "operator_id", "customer_id", "from", "to", "format"],
               response: .page("Invoice"), errors: [400, 401, 403]),
         .init("GET", "/api/v1/invoices/{id}", "One invoice with its lines and the payments allocated to it", tag: "invoices", scope: "billing:read",
               response: .ref("Invoice"), errors: [401, 403, 404]),
         .init("GET", "/api/v1/payments", "Payments of the caller's scope, newest first; from/to are dates received", tag: "payments",
-              scope: "billing:read", paged: true, query: ["operator_id", "customer_id", "from", "to"], response: .page("Payment"), errors: [400, 401, 403]),
+              scope: "billing:read", paged: true, query: ["operator_id", "customer_id", "from", "to", "format"], response: .page("Payment"),
+              errors: [400, 401, 403]),
+        .init("GET", "/api/v1/ledger", "Ledger entries of the caller's scope, newest first (format=csv for every row)", tag: "reports",
+              scope: "reports:read", paged: true, query: ["account", "operator_id", "customer_id", "from", "to", "format"],
+              response: .page("LedgerEntry"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/reports/billing-summary", "Per operator: billed, sold (recharges), collected in from…to (local dates; default this month), outstanding now; with totals",
+              tag: "reports", scope: "reports:read", query: ["from", "to", "format"],
+              response: .object(["from": .string, "to": .string, "totals": .object(["billed": .integer, "sold": .integer, "collected": .integer, "outstanding": .integer]),
+                                 "operators": .array(.object(["operator_id": .integer, "operator": .string, "billed": .integer, "sold": .integer,
+                                                              "collected": .integer, "outstanding": .integer]))]),
+              errors: [400, 401, 403]),
         .init("GET", "/api/v1/suspension-log", "Every automatic suspension with its reason, newest first", tag: "invoices", scope: "billing:read",
               paged: true, query: ["customer_id"], response: .page("Suspension"), errors: [400, 401, 403]),
 
@@ -328,6 +343,9 @@ package enum OpenAPIDocument {
         "Voucher": .object(["id": .integer, "batch_id": .integer, "serial": .integer, "code_hint": .string,
                             "state": .enumeration(["unissued", "issued", "used", "expired"]), "expires_at": .dateTime, "issued_at": .dateTime,
                             "used_at": .dateTime, "customer_id": .integer, "recharge_id": .integer]),
+        "LedgerEntry": .object(["id": .integer, "posting_id": .integer, "account": .string, "operator_id": .integer, "customer_id": .integer,
+                                "amount": .integer, "currency": .string, "kind": .string, "method": .string, "source_type": .string,
+                                "source_id": .integer, "actor": .string, "created_at": .dateTime]),
         "BillingProfile": .object(["id": .integer, "name": .string, "cycle_day": .integer, "due_days": .integer, "grace_days": .integer,
                                    "auto_invoice": .boolean, "auto_suspend": .boolean, "auto_reactivate": .boolean, "cycle_ends_with_month": .boolean,
                                    "vat_profile_id": .integer, "created_at": .dateTime, "updated_at": .dateTime]),
@@ -469,7 +487,7 @@ package struct APIOperation: Sendable {
 }
 
 indirect enum Schema: Sendable {
-    case string, integer, boolean, dateTime
+    case string, integer, number, boolean, dateTime
     /// A string with the limits the API enforces.
     case text(minLength: Int, maxLength: Int, pattern: String? = nil)
     case enumeration([String])
@@ -486,6 +504,7 @@ indirect enum Schema: Sendable {
             pattern.map { ["type": "string", "minLength": minLength, "maxLength": maxLength, "pattern": $0] }
                 ?? ["type": "string", "minLength": minLength, "maxLength": maxLength]
         case .integer: ["type": "integer", "format": "int64"]
+        case .number: ["type": "number"]
         case .boolean: ["type": "boolean"]
         case .dateTime: ["type": ["string", "null"], "format": "date-time"]
         case .enumeration(let values): ["type": "string", "enum": values]

@@ -69,7 +69,7 @@ cat >"$DATA_DIR/prepare.sql" <<'SQL'
 DO $prepare$
 DECLARE t record; o record;
 BEGIN
-  FOR t IN SELECT id, schema_name FROM platform.tenants WHERE kind = 'reseller' LOOP
+  FOR t IN SELECT id, schema_name FROM platform.tenants ORDER BY id LOOP
     EXECUTE format($q$
       INSERT INTO catalog.package_assignments (package_id, tenant_id, operator_id, level, price)
       SELECT p.id, %s, o.id, CASE o.kind WHEN 'owner' THEN 'reseller' ELSE 'sub_reseller' END,

@@ -232,17 +232,25 @@ extension BillingService {
         return outcome
     }
 
-    /// Suspends the tenant's monthly customers that are overdue as of `asOf`, in batches.
+    /// Suspends the tenant's monthly customers that are overdue as of `asOf`, in keyset batches.
     func suspendOverdue(tenantID: Int64, asOf: Date, holder: String) async throws -> Int {
         var total = 0
+        var after: Int64 = 0
         while true {
-            let suspended = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
-                try await connection.scalar(
-                    "SELECT suspend_overdue(\(asOf)::timestamptz, \(Self.batchSize)::integer, 'scheduler')", as: Int.self, logger: logger
-                ) ?? 0
+            let batch = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT suspended, scanned, coalesce(last_id, 0)
+                    FROM suspend_overdue(\(asOf)::timestamptz, \(after)::bigint, \(Self.batchSize)::integer, 'scheduler')
+                    """,
+                    logger: logger
+                )
+                for try await row in rows.decode((Int, Int, Int64).self) { return row }
+                throw PlatformError.internalError("suspend_overdue returned nothing")
             }
-            total += suspended
-            guard suspended == Self.batchSize else { return total }
+            total += batch.0
+            guard batch.1 == Self.batchSize else { return total }
+            after = batch.2
             guard try await takeLease(.suspendOverdue, tenantID: tenantID, holder: holder) else {
                 throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
             }

@@ -9,17 +9,14 @@ extension BillingService {
     package func recharge(customerID: Int64, by actor: Actor, _ input: RechargeInput, key: String, body: Data) async throws -> MoneyResult {
         let principal = actor.principal
         let request = try Self.rechargeRequest(input, now: clock.now())
-        return try await idempotent(principal.tenantScope, actor: actor, key: key, operation: "recharge:\(customerID)", body: body, status: 201) { connection in
-            let json = try await connection.scalar(
-                """
-                SELECT recharge(\(customerID)::bigint, \(request.packageID)::bigint, \(request.days)::integer, \(request.periods)::integer,
-                    \(request.now)::timestamptz, 'recharge', \(actor.name)::text, \(actor.userID)::bigint, \(actor.tokenID)::bigint,
-                    \(actor.requestID)::text, \(actor.clientIP)::text, \(request.payment?.amount)::bigint, \(request.payment?.method)::text,
-                    \(request.payment?.reference)::text, \(request.payment?.receivedAt)::timestamptz)::text
-                """,
-                as: String.self, logger: logger
-            )
-            return Array((json ?? "{}").utf8)
+        return try await idempotentCall(principal.tenantScope, actor: actor, key: key, operation: "recharge:\(customerID)", body: body, status: 201) { b in
+            """
+            recharge(\(b.bind(customerID))::bigint, \(b.bind(request.packageID))::bigint, \(b.bind(request.days))::integer,
+                \(b.bind(request.periods))::integer, \(b.bind(request.now))::timestamptz, 'recharge', \(b.bind(actor.name))::text,
+                \(b.bind(actor.userID))::bigint, \(b.bind(actor.tokenID))::bigint, \(b.bind(actor.requestID))::text,
+                \(b.bind(actor.clientIP))::text, \(b.bind(request.payment?.amount))::bigint, \(b.bind(request.payment?.method))::text,
+                \(b.bind(request.payment?.reference))::text, \(b.bind(request.payment?.receivedAt))::timestamptz)::text
+            """
         }
     }
 

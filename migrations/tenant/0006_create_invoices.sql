@@ -367,26 +367,37 @@ BEGIN
 END
 $fn$;
 
--- Suspends up to `p_batch` monthly customers whose oldest open invoice is past its due date plus the
--- profile's grace days (or whose suspend-date override has come) when the profile says so: status, activity,
--- outbox and suspension log in one statement. Returns how many.
-CREATE FUNCTION suspend_overdue(p_as_of timestamptz, p_batch integer, p_actor text) RETURNS integer
+-- Suspends the monthly customers among the next `p_batch` candidates after customer id `p_after` (keyset
+-- batches over customers with an open invoice past its due date; the first batch also takes customers whose
+-- suspend-date override has come) whose oldest open invoice is past due plus the profile's grace days, or
+-- whose suspend date has come, when the profile says so: status, activity, outbox and suspension log in one
+-- statement.
+CREATE FUNCTION suspend_overdue(
+    p_as_of timestamptz, p_after bigint, p_batch integer, p_actor text,
+    OUT suspended integer, OUT scanned integer, OUT last_id bigint
+)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
 DECLARE
     v_today date := local_date(p_as_of);
     v_tenant bigint := substr(current_schema(), 3)::bigint;
-    v_count integer;
 BEGIN
+    SELECT count(*)::int, max(k.customer_id) INTO scanned, last_id FROM (
+        SELECT DISTINCT ON (i.customer_id) i.customer_id FROM invoices i
+        WHERE i.status IN ('unpaid', 'partial') AND i.due_on < v_today AND i.customer_id > p_after
+        ORDER BY i.customer_id LIMIT p_batch) k;
     WITH candidates AS (
-        SELECT DISTINCT i.customer_id FROM invoices i WHERE i.status IN ('unpaid', 'partial') AND i.due_on < v_today
-        UNION
-        SELECT c.id FROM customers c WHERE c.suspend_date <= v_today AND c.suspend_date IS NOT NULL AND c.deleted_at IS NULL
+        SELECT DISTINCT ON (i.customer_id) i.customer_id FROM invoices i
+        WHERE i.status IN ('unpaid', 'partial') AND i.due_on < v_today AND i.customer_id > p_after
+        ORDER BY i.customer_id LIMIT p_batch
+    ), overrides AS (
+        SELECT c.id AS customer_id FROM customers c
+        WHERE p_after = 0 AND c.suspend_date <= v_today AND c.suspend_date IS NOT NULL AND c.deleted_at IS NULL
     ), due AS (
         SELECT c.id, c.operator_id,
                CASE WHEN c.suspend_date IS NOT NULL THEN 'suspend_date' ELSE 'invoice_overdue' END AS why,
                (SELECT i.id FROM invoices i WHERE i.customer_id = c.id AND i.status IN ('unpaid', 'partial')
                 ORDER BY i.period_start, i.id LIMIT 1) AS invoice_id
-        FROM candidates k
+        FROM (SELECT customer_id FROM candidates UNION SELECT customer_id FROM overrides) k
         JOIN customers c ON c.id = k.customer_id
         JOIN catalog.billing_profiles bp ON bp.id = c.billing_profile_id
         WHERE c.status = 'active' AND c.deleted_at IS NULL AND c.type IN ('pppoe_monthly', 'static_monthly', 'other') AND bp.auto_suspend
@@ -394,7 +405,6 @@ BEGIN
           AND CASE WHEN c.suspend_date IS NOT NULL THEN c.suspend_date <= v_today
                    ELSE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.status IN ('unpaid', 'partial')
                                 AND i.due_on + bp.grace_days < v_today) END
-        ORDER BY c.id LIMIT p_batch
         FOR UPDATE OF c SKIP LOCKED
     ), done AS (
         UPDATE customers c SET status = 'suspended', status_reason = 'invoice_overdue', updated_at = now(), updated_by = p_actor
@@ -412,7 +422,6 @@ BEGIN
         INSERT INTO suspension_log (customer_id, operator_id, reason, invoice_id, suspended_at)
         SELECT d.id, d.operator_id, due.why, due.invoice_id, p_as_of FROM done d JOIN due ON due.id = d.id
     )
-    SELECT count(*)::int INTO v_count FROM done;
-    RETURN v_count;
+    SELECT count(*)::int INTO suspended FROM done;
 END
 $fn$;

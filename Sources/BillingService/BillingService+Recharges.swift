@@ -4,19 +4,38 @@ import PostgresNIO
 
 extension BillingService {
     /// Recharges a prepaid (PPPoE daily or hotspot) customer: one transaction extends validity, records the
-    /// customer's payment if given, debits every level's wallet at its operator price and writes the
-    /// activity and outbox rows (the SQL function `recharge`). Idempotent under `key`.
+    /// customer's payment if given, debits every level's wallet at its price and writes the activity and
+    /// outbox rows (the SQL function `recharge`). Idempotent under `key`. The whole request — scope switch,
+    /// key look-up, recharge, storing the result — is one statement in its own transaction
+    /// (`platform.recharge_request`), which commits as it ends: the tenant's wallet rows are locked for the
+    /// function's last steps only, not for another round trip to commit.
     package func recharge(customerID: Int64, by actor: Actor, _ input: RechargeInput, key: String, body: Data) async throws -> MoneyResult {
         let principal = actor.principal
         let request = try Self.rechargeRequest(input, now: clock.now())
-        return try await idempotentCall(principal.tenantScope, actor: actor, key: key, operation: "recharge:\(customerID)", body: body, status: 201) { b in
-            """
-            recharge(\(b.bind(customerID))::bigint, \(b.bind(request.packageID))::bigint, \(b.bind(request.days))::integer,
-                \(b.bind(request.periods))::integer, \(b.bind(request.now))::timestamptz, 'recharge', \(b.bind(actor.name))::text,
-                \(b.bind(actor.userID))::bigint, \(b.bind(actor.tokenID))::bigint, \(b.bind(actor.requestID))::text,
-                \(b.bind(actor.clientIP))::text, \(b.bind(request.payment?.amount))::bigint, \(b.bind(request.payment?.method))::text,
-                \(b.bind(request.payment?.reference))::text, \(b.bind(request.payment?.receivedAt))::timestamptz)::text
-            """
+        let scope = principal.tenantScope
+        let hash = IdempotencyStore.requestHash(operation: "recharge:\(customerID)", body: body)
+        let status = 201
+        do {
+            return try await database.withPlatformConnection { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT fresh, stored_hash, stored_status, stored FROM platform.recharge_request(
+                        \(scope.tenantID)::bigint, \(TenantNaming.role(for: scope))::text, \(scope.operatorSetting)::text, \(principal.userID)::bigint,
+                        \(key)::text, \(principal.operatorID)::bigint, \(hash)::bytea, \(status)::integer,
+                        \(customerID)::bigint, \(request.packageID)::bigint, \(request.days)::integer, \(request.periods)::integer,
+                        \(request.now)::timestamptz, \(actor.name)::text, \(actor.userID)::bigint, \(actor.tokenID)::bigint,
+                        \(actor.requestID)::text, \(actor.clientIP)::text, \(request.payment?.amount)::bigint, \(request.payment?.method)::text,
+                        \(request.payment?.reference)::text, \(request.payment?.receivedAt)::timestamptz)
+                    """,
+                    logger: logger
+                )
+                for try await (fresh, storedHash, storedStatus, stored) in rows.decode((String?, Data?, Int?, Data?).self) {
+                    return try answer(fresh: fresh, storedHash: storedHash, storedStatus: storedStatus, stored: stored, hash: hash, status: status)
+                }
+                throw PlatformError.internalError("recharge request returned nothing")
+            }
+        } catch DatabaseError.uniqueViolation(constraint: "idempotency_keys_pkey") {
+            return try await storedAnswer(scope, userID: principal.userID, operatorID: principal.operatorID, key: key, hash: hash)
         }
     }
 

@@ -32,58 +32,26 @@ extension BillingService {
         }
     }
 
-    /// The same contract as `idempotent` for work that is one SQL call returning the response as text (a
-    /// recharge), in one statement: it looks for an earlier result under the key, runs the call only if
-    /// there is none and stores its result with the key — two round trips fewer, and the wallet rows the
-    /// call locks are held until the commit only. Two first requests with one key may both run the call;
-    /// the second then fails on the key's primary key when it stores, its transaction rolls back, and it
-    /// answers the first one's stored result.
-    func idempotentCall(
-        _ scope: TenantScope, actor: Actor, key: String, operation: String, body: Data, status: Int,
-        _ call: (inout SQLBuilder) -> String
-    ) async throws -> MoneyResult {
-        let principal = actor.principal
-        let hash = IdempotencyStore.requestHash(operation: operation, body: body)
-        var b = SQLBuilder()
-        let user = b.bind(principal.userID), keyParam = b.bind(key), hashParam = b.bind(hash)
-        let expression = call(&b)
-        b.append("""
-            WITH prior AS (
-                SELECT request_hash, status, response FROM idempotency_keys WHERE user_id = \(user) AND key = \(keyParam)
-            ), work AS (
-                SELECT (\(expression)) AS body WHERE NOT EXISTS (SELECT 1 FROM prior)
-            ), saved AS (
-                INSERT INTO idempotency_keys (user_id, key, operator_id, request_hash, status, response)
-                SELECT \(user), \(keyParam), \(b.bind(principal.operatorID)), \(hashParam), \(b.bind(status)), convert_to(work.body, 'UTF8')
-                FROM work
-                RETURNING 1
-            )
-            SELECT (SELECT body FROM work), (SELECT request_hash FROM prior), (SELECT status FROM prior), (SELECT response FROM prior),
-                   (SELECT count(*) FROM saved)::int
-            """)
-        let query = b.query
-        do {
-            return try await database.withTenantTransaction(scope) { connection in
-                let rows = try await connection.query(query, logger: logger)
-                for try await (fresh, storedHash, storedStatus, stored, _) in rows.decode((String?, Data?, Int?, Data?, Int).self) {
-                    if let fresh { return MoneyResult(status: status, body: Array(fresh.utf8), replayed: false) }
-                    guard storedHash == hash else {
-                        throw PlatformError.unprocessable(field: "Idempotency-Key", code: "idempotency_key_reused", reason: "was used for a different request")
-                    }
-                    guard let storedStatus, let stored else {
-                        throw PlatformError.conflict(code: "request_in_progress", message: "a request with this Idempotency-Key is still running")
-                    }
-                    return MoneyResult(status: storedStatus, body: Array(stored), replayed: true)
-                }
-                throw PlatformError.internalError("idempotent call returned nothing")
-            }
-        } catch DatabaseError.uniqueViolation(constraint: "idempotency_keys_pkey") {
-            // Another request with this key stored its result first: answer that one.
-            return try await database.withTenantTransaction(scope) { connection in
-                switch try await idempotency.claim(userID: principal.userID, key: key, operatorID: principal.operatorID, hash: hash, on: connection) {
-                case .replay(let status, let stored): return MoneyResult(status: status, body: stored, replayed: true)
-                case .claimed: throw PlatformError.conflict(code: "conflict_retry", message: "concurrent request with this Idempotency-Key, retry")
-                }
+    /// The answer of a one-statement idempotent request: its fresh result, or the one stored under the key
+    /// (refused when the key was used for another request).
+    func answer(fresh: String?, storedHash: Data?, storedStatus: Int?, stored: Data?, hash: Data, status: Int) throws -> MoneyResult {
+        if let fresh { return MoneyResult(status: status, body: Array(fresh.utf8), replayed: false) }
+        guard storedHash == hash else {
+            throw PlatformError.unprocessable(field: "Idempotency-Key", code: "idempotency_key_reused", reason: "was used for a different request")
+        }
+        guard let storedStatus, let stored else {
+            throw PlatformError.conflict(code: "request_in_progress", message: "a request with this Idempotency-Key is still running")
+        }
+        return MoneyResult(status: storedStatus, body: Array(stored), replayed: true)
+    }
+
+    /// After a one-statement request lost the race for its key to a concurrent one (primary key violation,
+    /// its own work rolled back): the winner's stored result.
+    func storedAnswer(_ scope: TenantScope, userID: Int64, operatorID: Int64, key: String, hash: Data) async throws -> MoneyResult {
+        try await database.withTenantTransaction(scope) { connection in
+            switch try await idempotency.claim(userID: userID, key: key, operatorID: operatorID, hash: hash, on: connection) {
+            case .replay(let status, let stored): return MoneyResult(status: status, body: stored, replayed: true)
+            case .claimed: throw PlatformError.conflict(code: "conflict_retry", message: "concurrent request with this Idempotency-Key, retry")
             }
         }
     }

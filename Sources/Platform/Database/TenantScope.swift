@@ -13,7 +13,7 @@ package struct TenantScope: Sendable, Hashable {
 
     /// The value the RLS policies read: `*` for every operator of the tenant, else a comma-separated id list.
     /// An empty list means no operator row is visible.
-    var operatorSetting: String {
+    package var operatorSetting: String {
         switch operators {
         case .all: "*"
         case .only(let ids): ids.sorted().map(String.init).joined(separator: ",")

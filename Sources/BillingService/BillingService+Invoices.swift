@@ -226,3 +226,117 @@ extension BillingService {
         }
     }
 }
+
+/// `PUT /customers/{id}/billing-terms`: the customer's own price (null: the package's) and discount.
+package struct BillingTermsInput: PartialInput, Sendable {
+    var specialPrice: Int64?
+    var discount: Int64?
+    var note: String?
+    package var nulls: Set<String> = []
+
+    enum CodingKeys: String, CodingKey {
+        case discount, note
+        case specialPrice = "special_price"
+    }
+}
+
+/// `POST /invoices/{id}/void`.
+package struct VoidInput: Decodable, Sendable {
+    var reason: String?
+}
+
+extension BillingService {
+    static let termsJSON = """
+        jsonb_build_object('customer_id', t.customer_id, 'special_price', t.special_price, 'discount', t.discount, 'note', t.note,
+            'updated_at', platform.iso(t.updated_at), 'updated_by', t.updated_by)
+        """
+
+    /// A monthly customer's billing terms (its own price, a discount per period); defaults when none are set.
+    package func billingTerms(customerID: Int64, for principal: Principal) async throws -> [UInt8] {
+        try await database.withTenantTransaction(principal.tenantScope) { connection in
+            guard try await connection.returnsRow("SELECT 1 FROM customers WHERE id = \(customerID) AND deleted_at IS NULL", logger: logger) else {
+                throw PlatformError.notFound("customer")
+            }
+            let json = try await connection.scalar(
+                "SELECT \(unescaped: Self.termsJSON)::text FROM customer_billing_terms t WHERE t.customer_id = \(customerID)",
+                as: String.self, logger: logger
+            )
+            return Array((json ?? #"{"customer_id":\#(customerID),"special_price":null,"discount":0,"note":null,"updated_at":null,"updated_by":null}"#).utf8)
+        }
+    }
+
+    /// Sets a monthly customer's own price and discount for the invoices to come (logged).
+    package func setBillingTerms(customerID: Int64, by actor: Actor, _ input: BillingTermsInput) async throws -> [UInt8] {
+        let principal = actor.principal
+        if let price = input.specialPrice, price < 0 || price > maxAmount {
+            throw PlatformError.invalidInput(field: "special_price", reason: "must be between 0 and \(maxAmount), or null for the package's price")
+        }
+        if let discount = input.discount, discount < 0 || discount > maxAmount {
+            throw PlatformError.invalidInput(field: "discount", reason: "must be between 0 and \(maxAmount)")
+        }
+        let note = try input.note.map { try Validate.text($0, field: "note", max: 200) }
+        let clearPrice = input.nulls.contains("special_price")
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+            let rows = try await connection.query(
+                "SELECT type, operator_id FROM customers WHERE id = \(customerID) AND deleted_at IS NULL", logger: logger
+            )
+            var found: (String, Int64)?
+            for try await row in rows.decode((String, Int64).self) { found = row }
+            guard let (type, operatorID) = found else { throw PlatformError.notFound("customer") }
+            guard type != "pppoe_daily", type != "hotspot" else {
+                throw PlatformError.unprocessable(field: "type", code: "prepaid_customer", reason: "\(type) customers are recharged at the package price")
+            }
+            let json = try await connection.scalar(
+                """
+                WITH old AS (SELECT special_price, discount FROM customer_billing_terms WHERE customer_id = \(customerID)),
+                t AS (
+                    INSERT INTO customer_billing_terms AS t (customer_id, special_price, discount, note, updated_by)
+                    VALUES (\(customerID), \(input.specialPrice), coalesce(\(input.discount), 0), \(note), \(actor.name))
+                    ON CONFLICT (customer_id) DO UPDATE SET
+                        special_price = CASE WHEN \(clearPrice) THEN NULL ELSE coalesce(\(input.specialPrice), t.special_price) END,
+                        discount = coalesce(\(input.discount), t.discount), note = coalesce(\(note), t.note),
+                        updated_at = now(), updated_by = \(actor.name)
+                    RETURNING *
+                ), log AS (
+                    INSERT INTO activity_log (operator_id, customer_id, action, actor_user_id, actor_token_id, actor_username, changes, request_id, client_ip)
+                    SELECT \(operatorID), \(customerID), 'change_billing_terms', \(actor.userID), \(actor.tokenID), \(actor.name),
+                        jsonb_build_object('special_price', jsonb_build_object('from', (SELECT special_price FROM old), 'to', t.special_price),
+                                           'discount', jsonb_build_object('from', (SELECT discount FROM old), 'to', t.discount)),
+                        \(actor.requestID), \(actor.clientIP)
+                    FROM t
+                )
+                SELECT \(unescaped: Self.termsJSON)::text FROM t
+                """,
+                as: String.self, logger: logger
+            )
+            return Array((json ?? "{}").utf8)
+        }
+    }
+
+    /// Voids an invoice (the tenant's owner): allocated payments become advance credit again, one reversal
+    /// posting undoes its entries and the operators' charges for it. Idempotent under `key`.
+    package func voidInvoice(id: Int64, by actor: Actor, _ input: VoidInput, key: String, body: Data) async throws -> MoneyResult {
+        let principal = actor.principal
+        guard principal.role != .subReseller else { throw PlatformError.forbidden("only the tenant's owner voids invoices") }
+        guard let reasonText = input.reason else { throw PlatformError.unprocessable(field: "reason", code: "missing_field", reason: "is required") }
+        let reason = try Validate.text(reasonText, field: "reason", max: 200)
+        return try await idempotent(principal.tenantScope, actor: actor, key: key, operation: "void:\(id)", body: body, status: 200) { connection in
+            _ = try await connection.scalar(
+                """
+                SELECT void_invoice(\(id)::bigint, \(reason)::text, \(actor.name)::text, \(actor.userID)::bigint, \(actor.tokenID)::bigint,
+                    \(actor.requestID)::text, \(actor.clientIP)::text)
+                """,
+                as: Int64.self, logger: logger
+            )
+            let json = try await connection.scalar(
+                """
+                SELECT (\(unescaped: Self.invoiceJSON("i")) || jsonb_build_object('voided_at', platform.iso(i.voided_at), 'voided_by', i.voided_by,
+                    'void_reason', i.void_reason))::text
+                FROM invoices i WHERE i.id = \(id)
+                """,
+                as: String.self, logger: logger
+            )
+            return Array((json ?? "{}").utf8)
+        }
+    }
+}

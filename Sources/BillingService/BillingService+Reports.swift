@@ -175,3 +175,92 @@ extension BillingService {
         }
     }
 }
+
+extension BillingService {
+    /// The admin's books: per reseller, its wallet at the ISP (mode, balance, limit, what it owes) and, for
+    /// local dates `from`…`to` (default this month), what it paid the ISP for its customers (net of refunds
+    /// and voids) and what it was credited (top-ups, settlements). Each reseller's figures are read in that
+    /// reseller's own scope, one short transaction each.
+    package func resellerBooks(for principal: Principal, from: String?, to: String?, format: ReportFormat) async throws -> [UInt8] {
+        guard principal.isAdmin else { throw PlatformError.forbidden("only the platform admin sees every reseller's books") }
+        let fromDate = try from.map { try Validate.date($0, field: "from") }
+        let toDate = try to.map { try Validate.date($0, field: "to") }
+        let tenants = try await database.withPlatformConnection { connection in
+            var list: [(Int64, String, String)] = []
+            for try await row in try await connection.query(
+                "SELECT id, name, status FROM platform.tenants WHERE kind = 'reseller' ORDER BY id", logger: logger
+            ).decode((Int64, String, String).self) { list.append(row) }
+            return list
+        }
+        struct Line { var tenant: Int64; var name: String; var status: String; var mode: String; var balance: Int64; var limit: Int64
+            var charged: Int64; var credited: Int64; var range: (String, String) }
+        var lines: [Line] = []
+        for (tenantID, name, status) in tenants {
+            let row = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
+                let rows = try await connection.query(
+                    """
+                    WITH r AS (
+                        SELECT coalesce(\(fromDate)::date, date_trunc('month', local_date(now()))::date) AS d0,
+                               coalesce(\(toDate)::date, local_date(now())) AS d1, tenant_time_zone() AS tz
+                    ), b AS (SELECT d0, d1, d0::timestamp AT TIME ZONE tz AS t0, (d1 + 1)::timestamp AT TIME ZONE tz AS t1 FROM r),
+                    o AS (SELECT id FROM operators WHERE kind = 'owner')
+                    SELECT w.mode, w.balance, w.credit_limit,
+                        coalesce((SELECT sum(e.amount) FROM ledger_entries e, b WHERE e.account = 'isp_income' AND e.operator_id = w.operator_id
+                                  AND e.created_at >= b.t0 AND e.created_at < b.t1), 0)::bigint,
+                        coalesce((SELECT sum(e.amount) FROM ledger_entries e, b WHERE e.account = 'wallet' AND e.operator_id = w.operator_id
+                                  AND e.kind IN ('topup', 'settlement') AND e.created_at >= b.t0 AND e.created_at < b.t1), 0)::bigint,
+                        b.d0::text, b.d1::text
+                    FROM wallets w JOIN o ON o.id = w.operator_id, b
+                    """,
+                    logger: logger
+                )
+                for try await row in rows.decode((String, Int64, Int64, Int64, Int64, String, String).self) { return Optional(row) }
+                return nil
+            }
+            guard let row else { continue }
+            lines.append(Line(tenant: tenantID, name: name, status: status, mode: row.0, balance: row.1, limit: row.2, charged: row.3,
+                              credited: row.4, range: (row.5, row.6)))
+        }
+        let range = lines.first?.range ?? (fromDate ?? "", toDate ?? "")
+        switch format {
+        case .csv:
+            var csv = "reseller_id,reseller,status,mode,balance,credit_limit,owed,charged,credited\r\n"
+            for l in lines {
+                csv += [String(l.tenant), l.name, l.status, l.mode, String(l.balance), String(l.limit), String(max(0, -l.balance)),
+                        String(l.charged), String(l.credited)].map(Self.csvCell).joined(separator: ",") + "\r\n"
+            }
+            return Array(csv.utf8)
+        case .json:
+            var out = JSONOutput()
+            out.object { o in
+                o.key("from"); o.string(range.0)
+                o.key("resellers")
+                o.array { a in
+                    for l in lines {
+                        a.object { r in
+                            r.key("available"); r.int(l.mode == "prepaid" ? l.balance : l.balance + l.limit)
+                            r.key("balance"); r.int(l.balance)
+                            r.key("charged"); r.int(l.charged)
+                            r.key("credit_limit"); r.int(l.limit)
+                            r.key("credited"); r.int(l.credited)
+                            r.key("mode"); r.string(l.mode)
+                            r.key("owed"); r.int(max(0, -l.balance))
+                            r.key("reseller"); r.string(l.name)
+                            r.key("reseller_id"); r.int(l.tenant)
+                            r.key("status"); r.string(l.status)
+                        }
+                    }
+                }
+                o.key("to"); o.string(range.1)
+                o.key("totals")
+                o.object { t in
+                    t.key("balance"); t.int(lines.reduce(0) { $0 + $1.balance })
+                    t.key("charged"); t.int(lines.reduce(0) { $0 + $1.charged })
+                    t.key("credited"); t.int(lines.reduce(0) { $0 + $1.credited })
+                    t.key("owed"); t.int(lines.reduce(0) { $0 + max(0, -$1.balance) })
+                }
+            }
+            return out.bytes
+        }
+    }
+}

@@ -151,6 +151,17 @@ func iso(_ date: Date) -> String {
                 #expect(try await api.postMoney("/api/v1/customers/\(id)/recharge", token: m.sub1, json: ["days": 1, "periods": 1]).status == .badRequest)
                 #expect(try await api.postMoney("/api/v1/operators/\(fixtures.subA1.id)/wallet/topups", token: m.ownerA, json: ["amount": -5]).status == .badRequest)
 
+                // The admin's books: what A was credited, what it paid the ISP, and that the two explain its balance.
+                let books = try await api.get("/api/v1/reports/resellers", token: m.admin)
+                let rows = books.json["resellers"] as? [[String: Any]] ?? []
+                #expect(rows.count == 2, "\(books.text)")
+                let a = try #require(rows.first { $0["reseller_id"] as? Int == Int(fixtures.resellerA.id) })
+                #expect(a["credited"] as? Int == 1_000_000)
+                let paidToISP = try #require(a["charged"] as? Int)
+                #expect(a["balance"] as? Int == 1_000_000 - paidToISP)
+                #expect(try await api.get("/api/v1/reports/resellers", token: m.ownerA).status == .forbidden)
+                #expect(try await api.get("/api/v1/reports/resellers?format=csv", token: m.admin).text.hasPrefix("reseller_id,reseller,status,mode,"))
+
                 #expect(try await test.app.billing.verifyLedger().ok)
             }
         }

@@ -42,11 +42,16 @@ CREATE TABLE invoices (
     posting_id bigint NOT NULL,
     actor text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (customer_id, period_start),
+    voided_at timestamptz,
+    voided_by text,
+    void_reason text CHECK (length(void_reason) <= 200),
     CHECK (period_end >= period_start),
     CHECK (total = subtotal - discount + vat),
     CHECK (paid BETWEEN 0 AND total)
 );
+-- One live invoice per customer and period; a voided one frees the period for a manual re-issue (the
+-- scheduler never re-issues a period it has invoiced, voided or not).
+CREATE UNIQUE INDEX invoices_period_key ON invoices (customer_id, period_start) WHERE status <> 'void';
 CREATE INDEX invoices_open ON invoices (customer_id, period_start, id) WHERE status IN ('unpaid', 'partial');
 CREATE INDEX invoices_open_due ON invoices (due_on) WHERE status IN ('unpaid', 'partial');
 CREATE INDEX invoices_issued ON invoices (issued_on DESC, id DESC);
@@ -86,6 +91,22 @@ ALTER TABLE suspension_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY suspension_log_owner ON suspension_log TO uplink_owners USING (true) WITH CHECK (true);
 CREATE POLICY suspension_log_subreseller ON suspension_log FOR SELECT TO uplink_subresellers
     USING (platform.operator_visible(operator_id));
+
+-- A monthly customer's own price (instead of the package's) and a fixed discount per period, both before
+-- VAT; the next invoices use them. Operators' prices are not affected.
+CREATE TABLE customer_billing_terms (
+    customer_id bigint PRIMARY KEY REFERENCES customers (id),
+    special_price bigint CHECK (special_price >= 0),
+    discount bigint NOT NULL DEFAULT 0 CHECK (discount >= 0),
+    note text CHECK (length(note) <= 200),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by text NOT NULL
+);
+ALTER TABLE customer_billing_terms ENABLE ROW LEVEL SECURITY;
+CREATE POLICY customer_billing_terms_owner ON customer_billing_terms TO uplink_owners USING (true) WITH CHECK (true);
+CREATE POLICY customer_billing_terms_subreseller ON customer_billing_terms TO uplink_subresellers
+    USING (EXISTS (SELECT 1 FROM customers c WHERE c.id = customer_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM customers c WHERE c.id = customer_id));
 
 CREATE INDEX customers_suspend_date ON customers (suspend_date) WHERE suspend_date IS NOT NULL AND deleted_at IS NULL;
 CREATE INDEX customers_monthly ON customers (id) WHERE type IN ('pppoe_monthly', 'static_monthly', 'other') AND deleted_at IS NULL;
@@ -172,15 +193,14 @@ BEGIN
 
     CREATE TEMP TABLE IF NOT EXISTS billing_due (
         customer_id bigint PRIMARY KEY, operator_id bigint, package_id bigint, package_name text, currency text,
-        period_start date, period_end date, due_on date, subtotal bigint, vat_rate integer,
+        period_start date, period_end date, due_on date, subtotal bigint, discount bigint, vat_rate integer,
         level1_wallet bigint, level1_earner bigint, level1_amount bigint, level2_amount bigint, state text
     ) ON COMMIT DROP;
     DELETE FROM billing_due;
 
     INSERT INTO billing_due
     SELECT c.id, c.operator_id, c.package_id, pk.name, pk.currency, x.pstart, x.pend, x.pstart + bp.due_days,
-           CASE WHEN bp.cycle_ends_with_month AND x.pstart > x.nominal
-                THEN platform.prorate(pk.price, x.pend - x.pstart + 1, x.pend - x.nominal + 1) ELSE pk.price END,
+           x.subtotal, least(x.discount, x.subtotal),
            coalesce(vb.rate_basis_points, vp.rate_basis_points, 0),
            CASE WHEN o.kind = 'sub_reseller' THEN o.id END, CASE WHEN o.kind = 'sub_reseller' THEN o.parent_id END,
            CASE WHEN o.kind = 'sub_reseller' THEN
@@ -192,7 +212,8 @@ BEGIN
                             THEN platform.prorate(a.price, x.pend - x.pstart + 1, x.pend - x.nominal + 1) ELSE a.price END
                 FROM catalog.package_assignments a WHERE a.package_id = c.package_id AND a.operator_id = v_owner) END,
            CASE WHEN x.pstart > x.pend THEN 'not_yet'
-                WHEN EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.period_start = x.pstart) THEN 'done'
+                WHEN EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.period_start = x.pstart
+                             AND (p_only IS NULL OR i.status <> 'void')) THEN 'done'
                 ELSE 'due' END
     FROM (SELECT * FROM customers c0
           WHERE c0.id > p_after AND (p_only IS NULL OR (c0.id = p_only AND platform.operator_visible(c0.operator_id)))
@@ -204,9 +225,19 @@ BEGIN
     JOIN operators o ON o.id = c.operator_id
     LEFT JOIN catalog.vat_profiles vb ON vb.id = bp.vat_profile_id
     LEFT JOIN catalog.vat_profiles vp ON vp.id = pk.vat_profile_id
+    LEFT JOIN customer_billing_terms t ON t.customer_id = c.id
     CROSS JOIN LATERAL (
         SELECT bpp.period_start AS nominal, bpp.period_end AS pend, greatest(bpp.period_start, c.connection_date) AS pstart
         FROM billing_period(v_today, bp.cycle_day, bp.cycle_ends_with_month) bpp
+    ) x0
+    CROSS JOIN LATERAL (
+        SELECT x0.nominal, x0.pend, x0.pstart,
+               CASE WHEN bp.cycle_ends_with_month AND x0.pstart > x0.nominal
+                    THEN platform.prorate(coalesce(t.special_price, pk.price), x0.pend - x0.pstart + 1, x0.pend - x0.nominal + 1)
+                    ELSE coalesce(t.special_price, pk.price) END AS subtotal,
+               CASE WHEN bp.cycle_ends_with_month AND x0.pstart > x0.nominal
+                    THEN platform.prorate(coalesce(t.discount, 0), x0.pend - x0.pstart + 1, x0.pend - x0.nominal + 1)
+                    ELSE coalesce(t.discount, 0) END AS discount
     ) x;
 
     SELECT count(*)::int, max(c.id) INTO scanned, last_id FROM (
@@ -253,15 +284,17 @@ BEGIN
            jsonb_build_array(jsonb_build_object('kind', 'package', 'description',
                     d.package_name || ' ' || to_char(d.period_start, 'DD Mon YYYY') || ' – ' || to_char(d.period_end, 'DD Mon YYYY'),
                     'amount', d.subtotal))
+               || CASE WHEN d.discount > 0 THEN jsonb_build_array(jsonb_build_object('kind', 'discount', 'description', 'Discount',
+                    'amount', -d.discount)) ELSE '[]'::jsonb END
                || CASE WHEN v.vat > 0 THEN jsonb_build_array(jsonb_build_object('kind', 'vat', 'description',
                     'VAT ' || trim(to_char(d.vat_rate / 100.0, 'FM990.99')) || ' %', 'amount', v.vat)) ELSE '[]'::jsonb END,
-           d.subtotal, 0, v.vat, d.subtotal + v.vat, d.currency,
+           d.subtotal, d.discount, v.vat, d.subtotal - d.discount + v.vat, d.currency,
            (CASE WHEN d.level1_wallet IS NOT NULL THEN jsonb_build_array(jsonb_build_object('level', 1, 'operator_id', d.level1_wallet,
                     'earner_id', d.level1_earner, 'amount', d.level1_amount)) ELSE '[]'::jsonb END)
                || (CASE WHEN v_reseller THEN jsonb_build_array(jsonb_build_object('level', 2, 'operator_id', v_owner, 'earner_id', NULL,
                     'amount', d.level2_amount)) ELSE '[]'::jsonb END),
            p_source, v_posting, p_actor
-    FROM billing_due d CROSS JOIN LATERAL (SELECT platform.prorate(d.subtotal, d.vat_rate, 10000) AS vat) v
+    FROM billing_due d CROSS JOIN LATERAL (SELECT platform.prorate(d.subtotal - d.discount, d.vat_rate, 10000) AS vat) v
     WHERE d.state = 'due';
 
     -- The customers owe each invoice; sales and VAT are credited per operator and currency.
@@ -425,5 +458,53 @@ BEGIN
         SELECT d.id, d.operator_id, d.why, d.invoice_id, p_as_of FROM done d
     )
     SELECT count(*)::int INTO suspended FROM done;
+END
+$fn$;
+
+-- Voids an invoice (a correction): the payments allocated to it go back to their payers' advance credit,
+-- and one reversal posting undoes the invoice's own entries and what each level's wallet paid for it.
+-- The period may then be invoiced again by hand. Returns the invoice id.
+CREATE FUNCTION void_invoice(p_invoice bigint, p_reason text, p_actor text, p_actor_user bigint, p_actor_token bigint,
+                             p_request text, p_client text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+DECLARE
+    i invoices%ROWTYPE;
+    v_posting bigint := nextval('postings');
+    ch record;
+BEGIN
+    SELECT * INTO i FROM invoices WHERE id = p_invoice AND platform.operator_visible(operator_id) FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'UB404', MESSAGE = 'invoice';
+    END IF;
+    IF i.status = 'void' THEN
+        RAISE EXCEPTION USING ERRCODE = 'UB409', MESSAGE = 'already_void', DETAIL = 'the invoice is already void';
+    END IF;
+    PERFORM 1 FROM customers WHERE id = i.customer_id FOR UPDATE;
+    -- Allocated payments become advance credit again.
+    UPDATE payments p SET unallocated = p.unallocated + a.amount
+    FROM payment_allocations a WHERE a.invoice_id = i.id AND p.id = a.payment_id;
+    DELETE FROM payment_allocations WHERE invoice_id = i.id;
+    UPDATE invoices SET status = 'void', paid = 0, voided_at = now(), voided_by = p_actor, void_reason = p_reason WHERE id = i.id;
+    -- Reversal of the invoice's entries.
+    INSERT INTO ledger_entries (posting_id, account, operator_id, customer_id, amount, currency, kind, source_type, source_id, actor)
+    SELECT v_posting, x.account, i.operator_id, x.customer, x.amount, i.currency, 'void', 'invoice', i.id, p_actor
+    FROM (VALUES ('customer', i.customer_id, i.total), ('sales', NULL::bigint, -(i.subtotal - i.discount)), ('vat_payable', NULL::bigint, -i.vat)) AS x (account, customer, amount)
+    WHERE x.amount <> 0;
+    -- Each level's wallet gets back what it paid, bottom level first.
+    FOR ch IN SELECT (e->>'level')::int AS level, (e->>'operator_id')::bigint AS wallet, (e->>'earner_id')::bigint AS earner,
+                     (e->>'amount')::bigint AS amount
+              FROM jsonb_array_elements(i.operator_charges) e ORDER BY 1
+    LOOP
+        CONTINUE WHEN ch.amount IS NULL OR ch.amount = 0;
+        UPDATE wallets SET balance = balance + ch.amount, updated_at = now() WHERE operator_id = ch.wallet;
+        INSERT INTO ledger_entries (posting_id, account, operator_id, customer_id, amount, currency, kind, source_type, source_id, actor)
+        VALUES (v_posting, 'wallet', ch.wallet, i.customer_id, ch.amount, i.currency, 'void', 'invoice', i.id, p_actor),
+               (v_posting, CASE WHEN ch.earner IS NULL THEN 'isp_income' ELSE 'operator_income' END, coalesce(ch.earner, ch.wallet),
+                i.customer_id, -ch.amount, i.currency, 'void', 'invoice', i.id, p_actor);
+    END LOOP;
+    INSERT INTO activity_log (operator_id, customer_id, action, actor_user_id, actor_token_id, actor_username, changes, request_id, client_ip)
+    VALUES (i.operator_id, i.customer_id, 'void_invoice', p_actor_user, p_actor_token, p_actor,
+            jsonb_build_object('invoice_id', i.id, 'number', i.number, 'total', i.total, 'reason', p_reason), p_request, p_client);
+    RETURN i.id;
 END
 $fn$;

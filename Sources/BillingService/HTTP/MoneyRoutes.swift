@@ -27,6 +27,9 @@ package struct MoneyRoutes: Sendable {
         api.get("customers/{id}/recharges", use: recharges)
         api.post("customers/{id}/invoices", use: createInvoice)
         api.post("invoices/generate", use: generateInvoices)
+        api.post("invoices/{id}/void", use: voidInvoice)
+        api.get("customers/{id}/billing-terms", use: billingTerms)
+        api.put("customers/{id}/billing-terms", use: setBillingTerms)
         api.post("customers/{id}/payments", use: recordPayment)
         api.get("invoices", use: invoices)
         api.get("invoices/{id}", use: invoice)
@@ -34,6 +37,7 @@ package struct MoneyRoutes: Sendable {
         api.get("suspension-log", use: suspensionLog)
         api.get("ledger", use: ledger)
         api.get("reports/billing-summary", use: billingSummary)
+        api.get("reports/resellers", use: resellerBooks)
         api.post("vouchers/batches", use: createVoucherBatch)
         api.get("vouchers/batches", use: voucherBatches)
         api.get("vouchers/batches/{id}", use: voucherBatch)
@@ -110,6 +114,26 @@ package struct MoneyRoutes: Sendable {
         return EditedResponse(status: .ok, response: try await billing.runForOwnTenant(.generateInvoices, asOf: asOf, by: principal))
     }
 
+    @Sendable func voidInvoice(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let actor = try Self.actor(context, .billingWrite)
+        let id = try context.parameters.requireID("id")
+        let key = try request.idempotencyKey()
+        let (input, body) = try await request.decodeBodyAndBytes(as: VoidInput.self, context: context)
+        return Self.response(try await billing.voidInvoice(id: id, by: actor, input, key: key, body: body))
+    }
+
+    @Sendable func billingTerms(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.billingRead)
+        return RawJSONResponse(bytes: try await billing.billingTerms(customerID: try context.parameters.requireID("id"), for: principal))
+    }
+
+    @Sendable func setBillingTerms(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let actor = try Self.actor(context, .billingWrite)
+        let id = try context.parameters.requireID("id")
+        let input = try await request.decodeInput(BillingTermsInput.self, context: context)
+        return RawJSONResponse(bytes: try await billing.setBillingTerms(customerID: id, by: actor, input))
+    }
+
     @Sendable func recordPayment(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
         let actor = try Self.actor(context, .billingWrite)
         let id = try context.parameters.requireID("id")
@@ -153,6 +177,14 @@ package struct MoneyRoutes: Sendable {
     @Sendable func invoice(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
         let principal = try context.require(.billingRead)
         return RawJSONResponse(bytes: try await billing.invoice(id: try context.parameters.requireID("id"), for: principal))
+    }
+
+    @Sendable func resellerBooks(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
+        let principal = try context.require(.reportsRead)
+        let query = request.uri.queryParameters
+        let format = try ReportFormat.parse(query.get("format"))
+        let bytes = try await billing.resellerBooks(for: principal, from: query.get("from"), to: query.get("to"), format: format)
+        return Self.formatted(bytes, format, name: "resellers")
     }
 
     @Sendable func payments(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {

@@ -84,22 +84,82 @@ struct Seed: AsyncParsableCommand {
             for slug in ["dhaka-net", "ctg-link"] {
                 guard let tenant = try await app.database.withPlatformConnection({ try await auth.tenants.tenant(slug: slug, on: $0) }) else { continue }
                 _ = try await app.billing.fundResellerWallet(
-                    tenantID: tenant.id, by: seedActor, TopUpInput(amount: 5_000_000, method: "bank", note: "demo opening balance"),
+                    tenantID: tenant.id, by: seedActor, TopUpInput(amount: 20_000_000, method: "bank", note: "demo opening balance"),
                     key: "demo-opening-\(slug)", body: Data("demo".utf8)
                 )
             }
             if let dhaka = try await auth.principal(forUsername: "dhakanet"), let mirpur = try await auth.principal(forUsername: "mirpur") {
                 _ = try await app.billing.fundOperatorWallet(
                     id: mirpur.operatorID, by: Actor(principal: dhaka, requestID: "seed", clientIP: "127.0.0.1"),
-                    TopUpInput(amount: 1_000_000, method: "cash", note: "demo opening balance"), key: "demo-opening-mirpur", body: Data("demo".utf8)
+                    TopUpInput(amount: 5_000_000, method: "cash", note: "demo opening balance"), key: "demo-opening-mirpur", body: Data("demo".utf8)
                 )
             }
+            try await Self.demoBilling(app)
         }
         print("Demo logins (POST /api/v1/auth/login):")
         for login in logins {
             print("  \(login.role.padding(toLength: 28, withPad: " ", startingAt: 0)) \(login.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \(login.password)")
         }
         await app.shutdown()
+    }
+
+    /// Makes the demo's money coherent (idempotent): every tenant's operators may sell the demo packages
+    /// (owners at 70 %, sub-resellers at 80 % of the customer price), wallets never funded get an opening
+    /// balance, the current period is invoiced like the scheduler does, and the active monthly customers
+    /// have paid it in cash — so the scheduler of `make run` finds nothing overdue to suspend.
+    static func demoBilling(_ app: UplinkApplication) async throws {
+        try await app.database.withPlatformTransaction { connection in
+            try await connection.query(
+                """
+                DO $demo$
+                DECLARE t record; o record;
+                BEGIN
+                    FOR t IN SELECT id, kind, schema_name FROM platform.tenants ORDER BY id LOOP
+                        EXECUTE format($q$
+                            INSERT INTO catalog.package_assignments (package_id, tenant_id, operator_id, level, price)
+                            SELECT p.id, %s, o.id, CASE o.kind WHEN 'owner' THEN 'reseller' ELSE 'sub_reseller' END,
+                                   p.price * CASE o.kind WHEN 'owner' THEN 7 ELSE 8 END / 10
+                            FROM catalog.packages p, %I.operators o
+                            WHERE p.name IN ('Home 10 Mbps (30 days)', 'Home 20 Mbps monthly', 'Hotspot day pass 2 GB',
+                                             'Corporate static 50 Mbps', 'Cable TV')
+                              AND (o.kind = 'sub_reseller' OR %L = 'reseller')
+                            ON CONFLICT DO NOTHING $q$, t.id, t.schema_name, t.kind);
+                        FOR o IN EXECUTE format($q$SELECT w.operator_id FROM %I.wallets w
+                                                   WHERE NOT EXISTS (SELECT 1 FROM %I.wallet_transfers x WHERE x.operator_id = w.operator_id)
+                                                   ORDER BY 1$q$, t.schema_name, t.schema_name) LOOP
+                            EXECUTE format($q$SELECT %I.fund_wallet($1, 5000000, 'bank', NULL, 'demo opening balance', 'seed')$q$, t.schema_name)
+                                USING o.operator_id;
+                        END LOOP;
+                    END LOOP;
+                END
+                $demo$
+                """,
+                logger: app.logger
+            )
+        }
+        _ = try await app.billing.run(.generateInvoices, asOf: Date(), holder: "seed")
+        try await app.database.withPlatformTransaction { connection in
+            try await connection.query(
+                """
+                DO $paid$
+                DECLARE t record; i record;
+                BEGIN
+                    PERFORM set_config('uplink.operator_ids', '*', true);
+                    FOR t IN SELECT schema_name FROM platform.tenants ORDER BY id LOOP
+                        FOR i IN EXECUTE format($q$SELECT v.customer_id, v.total - v.paid AS open FROM %I.invoices v
+                                                   JOIN %I.customers c ON c.id = v.customer_id
+                                                   WHERE v.status IN ('unpaid', 'partial') AND v.total > v.paid AND c.status = 'active'
+                                                   ORDER BY v.id$q$, t.schema_name, t.schema_name) LOOP
+                            EXECUTE format($q$SELECT %I.record_payment($1, $2, 'cash', NULL, now(), now(), 'seed', NULL, NULL, 'seed', '127.0.0.1')$q$,
+                                           t.schema_name) USING i.customer_id, i.open;
+                        END LOOP;
+                    END LOOP;
+                END
+                $paid$
+                """,
+                logger: app.logger
+            )
+        }
     }
 
     /// Packages of every type and a monthly billing profile, made once (looked up by name after that).

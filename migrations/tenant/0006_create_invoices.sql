@@ -278,7 +278,7 @@ BEGIN
 
     UPDATE invoice_counter SET last = last + created RETURNING last - created INTO v_base;
     INSERT INTO invoices (number, customer_id, operator_id, package_id, period_start, period_end, issued_on, due_on, lines,
-                          subtotal, discount, vat, total, currency, operator_charges, source, posting_id, actor)
+                          subtotal, discount, vat, total, status, currency, operator_charges, source, posting_id, actor)
     SELECT v_base + row_number() OVER (ORDER BY d.customer_id), d.customer_id, d.operator_id, d.package_id, d.period_start, d.period_end,
            v_today, d.due_on,
            jsonb_build_array(jsonb_build_object('kind', 'package', 'description',
@@ -288,7 +288,8 @@ BEGIN
                     'amount', -d.discount)) ELSE '[]'::jsonb END
                || CASE WHEN v.vat > 0 THEN jsonb_build_array(jsonb_build_object('kind', 'vat', 'description',
                     'VAT ' || trim(to_char(d.vat_rate / 100.0, 'FM990.99')) || ' %', 'amount', v.vat)) ELSE '[]'::jsonb END,
-           d.subtotal, d.discount, v.vat, d.subtotal - d.discount + v.vat, d.currency,
+           d.subtotal, d.discount, v.vat, d.subtotal - d.discount + v.vat,
+           CASE WHEN d.subtotal - d.discount + v.vat = 0 THEN 'paid' ELSE 'unpaid' END, d.currency,
            (CASE WHEN d.level1_wallet IS NOT NULL THEN jsonb_build_array(jsonb_build_object('level', 1, 'operator_id', d.level1_wallet,
                     'earner_id', d.level1_earner, 'amount', d.level1_amount)) ELSE '[]'::jsonb END)
                || (CASE WHEN v_reseller THEN jsonb_build_array(jsonb_build_object('level', 2, 'operator_id', v_owner, 'earner_id', NULL,

@@ -52,6 +52,9 @@ CREATE TABLE invoices (
 -- One live invoice per customer and period; a voided one frees the period for a manual re-issue (the
 -- scheduler never re-issues a period it has invoiced, voided or not).
 CREATE UNIQUE INDEX invoices_period_key ON invoices (customer_id, period_start) WHERE status <> 'void';
+-- Every invoice of a customer and period, voided or not: what the scheduler checks before invoicing (the
+-- partial key above cannot answer for void ones, and without this the check scanned the table).
+CREATE INDEX invoices_customer_period ON invoices (customer_id, period_start);
 CREATE INDEX invoices_open ON invoices (customer_id, period_start, id) WHERE status IN ('unpaid', 'partial');
 CREATE INDEX invoices_open_due ON invoices (due_on) WHERE status IN ('unpaid', 'partial');
 CREATE INDEX invoices_issued ON invoices (issued_on DESC, id DESC);

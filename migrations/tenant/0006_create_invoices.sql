@@ -6,8 +6,9 @@
 -- (c ≤ 28 exists in every month, so nothing clamps). With "cycle ends with month" the period is the calendar
 -- month whose invoice falls due on its day c; a first period starting after the month began (the connection
 -- date) is priced price × its days ÷ the month's days, half up. The period an invoice covers starts on the
--- later of its nominal start and the customer's connection date; (customer, period start) is unique, so a
--- period is invoiced exactly once however often, or on how many nodes, the job runs.
+-- later of its nominal start and the customer's connection date; (customer, period start) is unique among
+-- live invoices and the scheduler skips any period already invoiced (voided ones too), so a period is
+-- invoiced exactly once however often, or on how many nodes, the job runs.
 -- Dates are the tenant's local dates (its time zone, default Asia/Dhaka).
 
 CREATE TABLE invoice_counter (

@@ -11,7 +11,7 @@ package struct ManualInvoiceInput: Decodable, Sendable {
     }
 }
 
-/// Filters of the invoice and payment lists.
+/// Filters of the invoice, payment and ledger lists.
 package struct MoneyListFilter: Sendable {
     package var status: String?
     package var operatorID: String?
@@ -142,7 +142,9 @@ extension BillingService {
             }
             conditions.append("i.status = ANY(\(b.bind(statuses))::text[])")
         }
-        try Self.commonFilters(filter, alias: "i", dateColumn: "issued_on", builder: &b, into: &conditions)
+        try Self.commonFilters(filter, alias: "i", builder: &b, into: &conditions)
+        if let from = filter.from { conditions.append("i.issued_on >= \(b.bind(try Validate.date(from, field: "from")))::date") }
+        if let to = filter.to { conditions.append("i.issued_on <= \(b.bind(try Validate.date(to, field: "to")))::date") }
         if format == .csv {
             let columns: [(String, String)] = [
                 ("number", "i.number"), ("code", "'INV-' || lpad(i.number::text, 6, '0')"), ("customer_id", "i.customer_id"),
@@ -161,10 +163,7 @@ extension BillingService {
     package func payments(for principal: Principal, _ filter: MoneyListFilter, page: PageRequest, format: ReportFormat = .json) async throws -> [UInt8] {
         var b = SQLBuilder()
         var conditions: [String] = []
-        var dateless = filter
-        dateless.from = nil
-        dateless.to = nil
-        try Self.commonFilters(dateless, alias: "p", dateColumn: "received_at", builder: &b, into: &conditions)
+        try Self.commonFilters(filter, alias: "p", builder: &b, into: &conditions)
         try Self.timeRange(from: filter.from, to: filter.to, column: "p.received_at", builder: &b, into: &conditions)
         let columns: [(String, String)] = [
             ("id", "p.id"), ("customer_id", "p.customer_id"), ("operator_id", "p.operator_id"), ("amount", "p.amount"), ("method", "p.method"),
@@ -194,15 +193,10 @@ extension BillingService {
         return id
     }
 
-    static func commonFilters(_ filter: MoneyListFilter, alias: String, dateColumn: String, builder b: inout SQLBuilder, into conditions: inout [String]) throws {
+    /// `operator_id` and `customer_id` filters of the money lists (dates differ per list).
+    static func commonFilters(_ filter: MoneyListFilter, alias: String, builder b: inout SQLBuilder, into conditions: inout [String]) throws {
         if let text = filter.operatorID { conditions.append("\(alias).operator_id = \(b.bind(try positiveID(text, field: "operator_id")))") }
         if let text = filter.customerID { conditions.append("\(alias).customer_id = \(b.bind(try positiveID(text, field: "customer_id")))") }
-        if let from = filter.from {
-            conditions.append("\(alias).\(dateColumn) >= \(b.bind(try Validate.date(from, field: "from")))::date")
-        }
-        if let to = filter.to {
-            conditions.append("\(alias).\(dateColumn) < \(b.bind(try Validate.date(to, field: "to")))::date + 1")
-        }
     }
 
     /// One page of `table` as `{items, page, per_page, total}`, built by SQL. Row-level security scopes it.

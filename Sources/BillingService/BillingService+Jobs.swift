@@ -62,12 +62,7 @@ extension BillingService {
             }
             var outcome = TenantOutcome()
             do {
-                switch job {
-                case .expireDaily: outcome.created = try await expireDaily(tenantID: tenantID, asOf: asOf, holder: holder)
-                case .generateInvoices: outcome = try await generateInvoices(tenantID: tenantID, asOf: asOf, holder: holder)
-                case .suspendOverdue: outcome.created = try await suspendOverdue(tenantID: tenantID, asOf: asOf, holder: holder)
-                case .expireVouchers: outcome.created = try await expireVouchers(tenantID: tenantID, asOf: asOf, holder: holder)
-                }
+                outcome = try await runTenant(job, tenantID: tenantID, asOf: asOf, holder: holder)
             } catch {
                 outcome.failed += 1
                 outcome.failures.append("tenant \(tenantID): \((error as? any ServiceError)?.message ?? String(describing: type(of: error)))")
@@ -78,8 +73,7 @@ extension BillingService {
             report.failures += outcome.failures
             try await finish(job, tenantID: tenantID, holder: holder, asOf: asOf, started: tenantStart, outcome: outcome)
         }
-        let elapsed = ContinuousClock.now - started
-        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        report.seconds = Self.seconds(since: started)
         return report
     }
 
@@ -95,16 +89,11 @@ extension BillingService {
             throw PlatformError.conflict(code: "job_running", message: "this job is running for your tenant right now; try again shortly")
         }
         let tenantStart = clock.now()
-        var outcome = TenantOutcome()
+        let outcome: TenantOutcome
         do {
-            switch job {
-            case .generateInvoices: outcome = try await generateInvoices(tenantID: principal.tenantID, asOf: time, holder: holder)
-            case .expireDaily: outcome.created = try await expireDaily(tenantID: principal.tenantID, asOf: time, holder: holder)
-            case .suspendOverdue: outcome.created = try await suspendOverdue(tenantID: principal.tenantID, asOf: time, holder: holder)
-            case .expireVouchers: outcome.created = try await expireVouchers(tenantID: principal.tenantID, asOf: time, holder: holder)
-            }
+            outcome = try await runTenant(job, tenantID: principal.tenantID, asOf: time, holder: holder)
         } catch {
-            try? await finish(job, tenantID: principal.tenantID, holder: holder, asOf: time, started: tenantStart, outcome: outcome)
+            try? await finish(job, tenantID: principal.tenantID, holder: holder, asOf: time, started: tenantStart, outcome: TenantOutcome())
             throw error
         }
         try await finish(job, tenantID: principal.tenantID, holder: holder, asOf: time, started: tenantStart, outcome: outcome)
@@ -112,9 +101,33 @@ extension BillingService {
         report.skipped = outcome.skipped
         report.failed = outcome.failed
         report.failures = outcome.failures
-        let elapsed = ContinuousClock.now - started
-        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        report.seconds = Self.seconds(since: started)
         return report
+    }
+
+    /// One tenant's part of `job`, under a lease the caller holds.
+    func runTenant(_ job: BillingJob, tenantID: Int64, asOf: Date, holder: String) async throws -> TenantOutcome {
+        switch job {
+        case .expireDaily: TenantOutcome(created: try await expireDaily(tenantID: tenantID, asOf: asOf, holder: holder))
+        case .generateInvoices: try await generateInvoices(tenantID: tenantID, asOf: asOf, holder: holder)
+        case .suspendOverdue: TenantOutcome(created: try await suspendOverdue(tenantID: tenantID, asOf: asOf, holder: holder))
+        case .expireVouchers: TenantOutcome(created: try await expireVouchers(tenantID: tenantID, asOf: asOf, holder: holder))
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// Runs `step` in one tenant transaction after another (each a committed batch), renewing the lease in
+    /// between, until a step says its batch was not full.
+    func inBatches(_ job: BillingJob, tenantID: Int64, holder: String, _ step: (PostgresConnection) async throws -> Bool) async throws {
+        while try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all), { try await step($0) }) {
+            guard try await takeLease(job, tenantID: tenantID, holder: holder) else {
+                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
+            }
+        }
     }
 
     /// Takes (or renews) the tenant's lease for `job`; false when another holder's lease is still running.
@@ -163,37 +176,33 @@ extension BillingService {
     /// its activity and outbox rows. Returns how many it expired.
     func expireDaily(tenantID: Int64, asOf: Date, holder: String) async throws -> Int {
         var total = 0
-        while true {
-            let expired = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
-                try await connection.scalar(
-                    """
-                    WITH due AS (
-                        SELECT id FROM customers
-                        WHERE status = 'active' AND deleted_at IS NULL AND expires_at <= \(asOf) AND type IN ('pppoe_daily', 'hotspot')
-                        ORDER BY expires_at, id LIMIT \(Self.batchSize) FOR UPDATE SKIP LOCKED
-                    ), done AS (
-                        UPDATE customers c SET status = 'expired', status_reason = 'validity_ended', updated_at = now(), updated_by = 'scheduler'
-                        FROM due WHERE c.id = due.id
-                        RETURNING c.id, c.operator_id
-                    ), log AS (
-                        INSERT INTO activity_log (operator_id, customer_id, action, actor_username, changes)
-                        SELECT operator_id, id, 'expire', 'scheduler',
-                            '{"status": {"from": "active", "to": "expired"}, "status_reason": {"from": null, "to": "validity_ended"}}'::jsonb
-                        FROM done
-                    ), box AS (
-                        INSERT INTO platform.outbox (tenant_id, customer_id, reason) SELECT \(tenantID), id, 'expired' FROM done
-                    )
-                    SELECT count(*)::int FROM done
-                    """,
-                    as: Int.self, logger: logger
-                ) ?? 0
-            }
+        try await inBatches(.expireDaily, tenantID: tenantID, holder: holder) { connection in
+            let expired = try await connection.scalar(
+                """
+                WITH due AS (
+                    SELECT id FROM customers
+                    WHERE status = 'active' AND deleted_at IS NULL AND expires_at <= \(asOf) AND type IN ('pppoe_daily', 'hotspot')
+                    ORDER BY expires_at, id LIMIT \(Self.batchSize) FOR UPDATE SKIP LOCKED
+                ), done AS (
+                    UPDATE customers c SET status = 'expired', status_reason = 'validity_ended', updated_at = now(), updated_by = 'scheduler'
+                    FROM due WHERE c.id = due.id
+                    RETURNING c.id, c.operator_id
+                ), log AS (
+                    INSERT INTO activity_log (operator_id, customer_id, action, actor_username, changes)
+                    SELECT operator_id, id, 'expire', 'scheduler',
+                        '{"status": {"from": "active", "to": "expired"}, "status_reason": {"from": null, "to": "validity_ended"}}'::jsonb
+                    FROM done
+                ), box AS (
+                    INSERT INTO platform.outbox (tenant_id, customer_id, reason) SELECT \(tenantID), id, 'expired' FROM done
+                )
+                SELECT count(*)::int FROM done
+                """,
+                as: Int.self, logger: logger
+            ) ?? 0
             total += expired
-            guard expired == Self.batchSize else { return total }
-            guard try await takeLease(.expireDaily, tenantID: tenantID, holder: holder) else {
-                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
-            }
+            return expired == Self.batchSize
         }
+        return total
     }
 
     /// Invoices the tenant's monthly customers for the period due as of `asOf`, in keyset batches that each
@@ -204,27 +213,23 @@ extension BillingService {
         var after: Int64 = 0
         var unaffordable = 0
         var unassigned = 0
-        while true {
-            let batch = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
-                let rows = try await connection.query(
-                    """
-                    SELECT created, skipped, unaffordable, unassigned, scanned, coalesce(last_id, 0)
-                    FROM generate_invoices(\(asOf)::timestamptz, \(after)::bigint, \(Self.batchSize)::integer, NULL::bigint, 'scheduler', 'scheduler')
-                    """,
-                    logger: logger
-                )
-                for try await row in rows.decode((Int, Int, Int, Int, Int, Int64).self) { return row }
-                throw PlatformError.internalError("generate_invoices returned nothing")
+        try await inBatches(.generateInvoices, tenantID: tenantID, holder: holder) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT created, skipped, unaffordable, unassigned, scanned, coalesce(last_id, 0)
+                FROM generate_invoices(\(asOf)::timestamptz, \(after)::bigint, \(Self.batchSize)::integer, NULL::bigint, 'scheduler', 'scheduler')
+                """,
+                logger: logger
+            )
+            for try await (created, skipped, poor, orphaned, scanned, last) in rows.decode((Int, Int, Int, Int, Int, Int64).self) {
+                outcome.created += created
+                outcome.skipped += skipped
+                unaffordable += poor
+                unassigned += orphaned
+                after = last
+                return scanned == Self.batchSize
             }
-            outcome.created += batch.0
-            outcome.skipped += batch.1
-            unaffordable += batch.2
-            unassigned += batch.3
-            guard batch.4 == Self.batchSize else { break }
-            after = batch.5
-            guard try await takeLease(.generateInvoices, tenantID: tenantID, holder: holder) else {
-                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
-            }
+            throw PlatformError.internalError("generate_invoices returned nothing")
         }
         outcome.failed = unaffordable + unassigned
         if unaffordable > 0 { outcome.failures.append("tenant \(tenantID): \(unaffordable) customers: an operator's wallet cannot pay (insufficient_balance)") }
@@ -236,50 +241,43 @@ extension BillingService {
     func suspendOverdue(tenantID: Int64, asOf: Date, holder: String) async throws -> Int {
         var total = 0
         var after: Int64 = 0
-        while true {
-            let batch = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
-                let rows = try await connection.query(
-                    """
-                    SELECT suspended, scanned, coalesce(last_id, 0)
-                    FROM suspend_overdue(\(asOf)::timestamptz, \(after)::bigint, \(Self.batchSize)::integer, 'scheduler')
-                    """,
-                    logger: logger
-                )
-                for try await row in rows.decode((Int, Int, Int64).self) { return row }
-                throw PlatformError.internalError("suspend_overdue returned nothing")
+        try await inBatches(.suspendOverdue, tenantID: tenantID, holder: holder) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT suspended, scanned, coalesce(last_id, 0)
+                FROM suspend_overdue(\(asOf)::timestamptz, \(after)::bigint, \(Self.batchSize)::integer, 'scheduler')
+                """,
+                logger: logger
+            )
+            for try await (suspended, scanned, last) in rows.decode((Int, Int, Int64).self) {
+                total += suspended
+                after = last
+                return scanned == Self.batchSize
             }
-            total += batch.0
-            guard batch.1 == Self.batchSize else { return total }
-            after = batch.2
-            guard try await takeLease(.suspendOverdue, tenantID: tenantID, holder: holder) else {
-                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
-            }
+            throw PlatformError.internalError("suspend_overdue returned nothing")
         }
+        return total
     }
 
     /// Marks the tenant's unused vouchers past their expiry `expired`, in batches.
     func expireVouchers(tenantID: Int64, asOf: Date, holder: String) async throws -> Int {
         var total = 0
-        while true {
-            let expired = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
-                try await connection.scalar(
-                    """
-                    WITH due AS (
-                        SELECT id FROM vouchers WHERE state IN ('unissued', 'issued') AND expires_at <= \(asOf)
-                        ORDER BY expires_at, id LIMIT \(Self.batchSize) FOR UPDATE SKIP LOCKED
-                    ), done AS (
-                        UPDATE vouchers v SET state = 'expired' FROM due WHERE v.id = due.id RETURNING 1
-                    )
-                    SELECT count(*)::int FROM done
-                    """,
-                    as: Int.self, logger: logger
-                ) ?? 0
-            }
+        try await inBatches(.expireVouchers, tenantID: tenantID, holder: holder) { connection in
+            let expired = try await connection.scalar(
+                """
+                WITH due AS (
+                    SELECT id FROM vouchers WHERE state IN ('unissued', 'issued') AND expires_at <= \(asOf)
+                    ORDER BY expires_at, id LIMIT \(Self.batchSize) FOR UPDATE SKIP LOCKED
+                ), done AS (
+                    UPDATE vouchers v SET state = 'expired' FROM due WHERE v.id = due.id RETURNING 1
+                )
+                SELECT count(*)::int FROM done
+                """,
+                as: Int.self, logger: logger
+            ) ?? 0
             total += expired
-            guard expired == Self.batchSize else { return total }
-            guard try await takeLease(.expireVouchers, tenantID: tenantID, holder: holder) else {
-                throw PlatformError.conflict(code: "lease_lost", message: "another node took over the job")
-            }
+            return expired == Self.batchSize
         }
+        return total
     }
 }

@@ -14,23 +14,6 @@ package enum ReportFormat: String, Sendable {
     }
 }
 
-/// `GET /ledger` filters.
-package struct LedgerFilter: Sendable {
-    package var account: String?
-    package var operatorID: String?
-    package var customerID: String?
-    package var from: String?
-    package var to: String?
-
-    package init(account: String?, operatorID: String?, customerID: String?, from: String?, to: String?) {
-        self.account = account
-        self.operatorID = operatorID
-        self.customerID = customerID
-        self.from = from
-        self.to = to
-    }
-}
-
 extension BillingService {
     /// Rows a CSV export carries at most.
     static let csvRowLimit = 100_000
@@ -39,17 +22,16 @@ extension BillingService {
 
     /// Ledger entries of the caller's scope, newest first: `account`, `operator_id`, `customer_id`, `from`/`to`
     /// (local dates of the entry).
-    package func ledger(for principal: Principal, _ filter: LedgerFilter, page: PageRequest, format: ReportFormat) async throws -> [UInt8] {
+    package func ledger(for principal: Principal, account: String?, _ filter: MoneyListFilter, page: PageRequest, format: ReportFormat) async throws -> [UInt8] {
         var b = SQLBuilder()
         var conditions: [String] = []
-        if let account = filter.account {
+        if let account {
             guard Self.ledgerAccounts.contains(account) else {
                 throw PlatformError.invalidInput(field: "account", reason: "must be one of: \(Self.ledgerAccounts.joined(separator: ", "))")
             }
             conditions.append("e.account = \(b.bind(account))")
         }
-        if let text = filter.operatorID { conditions.append("e.operator_id = \(b.bind(try Self.positiveID(text, field: "operator_id")))") }
-        if let text = filter.customerID { conditions.append("e.customer_id = \(b.bind(try Self.positiveID(text, field: "customer_id")))") }
+        try Self.commonFilters(filter, alias: "e", builder: &b, into: &conditions)
         try Self.timeRange(from: filter.from, to: filter.to, column: "e.created_at", builder: &b, into: &conditions)
         let columns: [(String, String)] = [
             ("id", "e.id"), ("posting_id", "e.posting_id"), ("account", "e.account"), ("operator_id", "e.operator_id"),

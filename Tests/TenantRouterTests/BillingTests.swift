@@ -146,6 +146,9 @@ func iso(_ date: Date) -> String {
                 #expect(try await api.get("/api/v1/operators/\(fixtures.subA1.id)/wallet", token: ownerB).status == .notFound)
                 #expect(try await api.postMoney("/api/v1/customers/\(id)/recharge", token: ownerB, json: ["days": 1]).status == .notFound)
                 #expect(try await api.get("/api/v1/wallet", token: m.admin).status == .notFound)
+                // A sibling sub-reseller cannot recharge A1's customer, and nothing moves.
+                #expect(try await api.postMoney("/api/v1/customers/\(id)/recharge", token: m.sub2, json: ["days": 1]).status == .notFound)
+                #expect(try await balance(api, subWallet, token: m.ownerA) == 40_000)
                 #expect(try await api.post("/api/v1/customers/\(id)/recharge", token: m.sub1, json: ["days": 1]).status == .badRequest)
                 #expect(try await api.postMoney("/api/v1/customers/\(id)/recharge", token: m.sub1, json: ["days": 0]).status == .badRequest)
                 #expect(try await api.postMoney("/api/v1/customers/\(id)/recharge", token: m.sub1, json: ["days": 1, "periods": 1]).status == .badRequest)

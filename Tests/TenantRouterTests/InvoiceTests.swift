@@ -233,6 +233,11 @@ func items(_ reply: APIClient.Reply) -> [[String: Any]] { reply.json["items"] as
                                                   json: ["special_price": 70_000, "discount": 5_000, "note": "corporate deal"])
                 #expect(terms.json["special_price"] as? Int == 70_000, "\(terms.text)")
                 #expect(try await api.get("/api/v1/customers/\(id)/billing-terms", token: m.ownerA).json["discount"] as? Int == 5_000)
+                // Another tenant and a sub-reseller that does not own the customer see nothing and change nothing.
+                let ownerB = try await api.login("owner-b", Fixtures.password)
+                #expect(try await api.request(.put, "/api/v1/customers/\(id)/billing-terms", token: ownerB, json: ["discount": 1]).status == .notFound)
+                #expect(try await api.request(.put, "/api/v1/customers/\(id)/billing-terms", token: m.sub1, json: ["discount": 1]).status == .notFound)
+                #expect(try await api.get("/api/v1/customers/\(id)/billing-terms", token: m.sub1).status == .notFound)
                 // 70,000 − 5,000, VAT 5 % of 65,000 = 3,250: 68,250. A still pays its operator price, 60,000.
                 let invoice = try await api.postMoney("/api/v1/customers/\(id)/invoices", token: m.ownerA, json: ["as_of": "2026-02-02T09:00:00+06:00"])
                 #expect(invoice.json["subtotal"] as? Int == 70_000, "\(invoice.text)")
@@ -246,6 +251,7 @@ func items(_ reply: APIClient.Reply) -> [[String: Any]] { reply.json["items"] as
 
                 // Void: the payment becomes advance credit, A gets its 60,000 back, one reversal posting.
                 #expect(try await api.postMoney("/api/v1/invoices/\(invoiceID)/void", token: m.sub1, json: ["reason": "x"]).status == .forbidden)
+                #expect(try await api.postMoney("/api/v1/invoices/\(invoiceID)/void", token: ownerB, json: ["reason": "x"]).status == .notFound)
                 let voided = try await api.postMoney("/api/v1/invoices/\(invoiceID)/void", token: m.ownerA, json: ["reason": "wrong price"])
                 #expect(voided.json["status"] as? String == "void", "\(voided.text)")
                 #expect(voided.json["paid"] as? Int == 0)

@@ -47,10 +47,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func createVoucherBatch(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: VoucherBatchInput.self, context: context)
-        return Self.response(try await billing.createVoucherBatch(by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, VoucherBatchInput.self) { actor, _, input, key, body in
+            try await billing.createVoucherBatch(by: actor, input, key: key, body: body)
+        }
     }
 
     @Sendable func voucherBatches(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
@@ -78,10 +77,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func redeemVoucher(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: RedeemInput.self, context: context)
-        return Self.response(try await billing.redeemVoucher(by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, RedeemInput.self) { actor, _, input, key, body in
+            try await billing.redeemVoucher(by: actor, input, key: key, body: body)
+        }
     }
 
     static func filter(_ request: Request) -> MoneyListFilter {
@@ -93,11 +91,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func createInvoice(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let id = try context.parameters.requireID("id")
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: ManualInvoiceInput.self, context: context)
-        return Self.response(try await billing.createInvoice(customerID: id, by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, ManualInvoiceInput.self, id: "id") { actor, id, input, key, body in
+            try await billing.createInvoice(customerID: id, by: actor, input, key: key, body: body)
+        }
     }
 
     struct GenerateInput: Decodable {
@@ -115,11 +111,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func voidInvoice(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let id = try context.parameters.requireID("id")
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: VoidInput.self, context: context)
-        return Self.response(try await billing.voidInvoice(id: id, by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, VoidInput.self, id: "id") { actor, id, input, key, body in
+            try await billing.voidInvoice(id: id, by: actor, input, key: key, body: body)
+        }
     }
 
     @Sendable func billingTerms(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
@@ -135,11 +129,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func recordPayment(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let id = try context.parameters.requireID("id")
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: PaymentInput.self, context: context)
-        return Self.response(try await billing.recordPayment(customerID: id, by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, PaymentInput.self, id: "id") { actor, id, input, key, body in
+            try await billing.recordPayment(customerID: id, by: actor, input, key: key, body: body)
+        }
     }
 
     /// JSON, or CSV with `?format=csv` (a download).
@@ -161,9 +153,8 @@ package struct MoneyRoutes: Sendable {
         let principal = try context.require(.reportsRead)
         let query = request.uri.queryParameters
         let format = try ReportFormat.parse(query.get("format"))
-        let filter = LedgerFilter(account: query.get("account"), operatorID: query.get("operator_id"), customerID: query.get("customer_id"),
-                                  from: query.get("from"), to: query.get("to"))
-        return Self.formatted(try await billing.ledger(for: principal, filter, page: try Self.page(request), format: format), format, name: "ledger")
+        let bytes = try await billing.ledger(for: principal, account: query.get("account"), Self.filter(request), page: try Self.page(request), format: format)
+        return Self.formatted(bytes, format, name: "ledger")
     }
 
     @Sendable func billingSummary(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
@@ -212,6 +203,20 @@ package struct MoneyRoutes: Sendable {
         RawJSONResponse(status: HTTPResponse.Status(code: result.status), bytes: result.body, replayed: result.replayed)
     }
 
+    /// A money-moving POST: the caller (with `billing:write`), the path's object id when `id` names it, the
+    /// `Idempotency-Key`, the body decoded and kept as bytes for the key's request hash; answers the result
+    /// as stored with the key.
+    static func moneyRequest<Input: Decodable>(
+        _ request: Request, _ context: AppRequestContext, _ type: Input.Type, id name: String? = nil,
+        _ work: (Actor, Int64, Input, String, Data) async throws -> MoneyResult
+    ) async throws -> RawJSONResponse {
+        let actor = try actor(context, .billingWrite)
+        let id = try name.map { try context.parameters.requireID($0) } ?? 0
+        let key = try request.idempotencyKey()
+        let (input, body) = try await request.decodeBodyAndBytes(as: type, context: context)
+        return response(try await work(actor, id, input, key, body))
+    }
+
     @Sendable func ownWallet(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
         RawJSONResponse(bytes: try await billing.ownWallet(for: try context.require(.billingRead)))
     }
@@ -229,11 +234,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func fundOperator(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let id = try context.parameters.requireID("id")
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: TopUpInput.self, context: context)
-        return Self.response(try await billing.fundOperatorWallet(id: id, by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, TopUpInput.self, id: "id") { actor, id, input, key, body in
+            try await billing.fundOperatorWallet(id: id, by: actor, input, key: key, body: body)
+        }
     }
 
     @Sendable func operatorTransfers(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
@@ -255,11 +258,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func fundReseller(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let id = try context.parameters.requireID("id")
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: TopUpInput.self, context: context)
-        return Self.response(try await billing.fundResellerWallet(tenantID: id, by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, TopUpInput.self, id: "id") { actor, id, input, key, body in
+            try await billing.fundResellerWallet(tenantID: id, by: actor, input, key: key, body: body)
+        }
     }
 
     @Sendable func resellerTransfers(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
@@ -269,11 +270,9 @@ package struct MoneyRoutes: Sendable {
     }
 
     @Sendable func recharge(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {
-        let actor = try Self.actor(context, .billingWrite)
-        let id = try context.parameters.requireID("id")
-        let key = try request.idempotencyKey()
-        let (input, body) = try await request.decodeBodyAndBytes(as: RechargeInput.self, context: context)
-        return Self.response(try await billing.recharge(customerID: id, by: actor, input, key: key, body: body))
+        try await Self.moneyRequest(request, context, RechargeInput.self, id: "id") { actor, id, input, key, body in
+            try await billing.recharge(customerID: id, by: actor, input, key: key, body: body)
+        }
     }
 
     @Sendable func recharges(_ request: Request, context: AppRequestContext) async throws -> RawJSONResponse {

@@ -203,6 +203,16 @@ extension BillingService {
     func list(
         table: String, alias: String, json: String, order: String, conditions: [String], builder: SQLBuilder, principal: Principal, page: PageRequest
     ) async throws -> [UInt8] {
+        let query = Self.pageQuery(table: table, alias: alias, json: json, order: order, conditions: conditions, builder: builder, page: page)
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+            Array((try await connection.scalar(query, as: String.self, logger: logger) ?? "{}").utf8)
+        }
+    }
+
+    /// The statement behind `list`, for a caller that runs it in a transaction of its own (after a check).
+    static func pageQuery(
+        table: String, alias: String, json: String, order: String, conditions: [String], builder: SQLBuilder, page: PageRequest
+    ) -> PostgresQuery {
         var b = builder
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         b.append("""
@@ -213,11 +223,7 @@ extension BillingService {
                 'page', \(b.bind(page.page)), 'per_page', \(b.bind(page.perPage)),
                 'total', (SELECT count(*) FROM \(table) \(alias) \(whereClause)))::text
             """)
-        let query = b.query
-        return try await database.withTenantTransaction(principal.tenantScope) { connection in
-            let json = try await connection.scalar(query, as: String.self, logger: logger)
-            return Array((json ?? "{}").utf8)
-        }
+        return b.query
     }
 }
 

@@ -45,25 +45,20 @@ extension BillingService {
             guard try await connection.returnsRow("SELECT 1 FROM customers WHERE id = \(customerID)", logger: logger) else {
                 throw PlatformError.notFound("customer")
             }
-            let json = try await connection.scalar(
+            var b = SQLBuilder()
+            let json = """
+                jsonb_build_object('id', r.id, 'customer_id', r.customer_id, 'package_id', r.package_id,
+                    'days', r.days, 'hours', r.hours, 'expires_before', platform.iso(r.expires_before),
+                    'expires_at', platform.iso(r.expires_after), 'customer_price', r.customer_price, 'currency', r.currency,
+                    'payment_id', r.payment_id, 'refunded_days', r.refunded_days, 'source', r.source, 'actor', r.actor,
+                    'created_at', platform.iso(r.created_at),
+                    'charged', (SELECT coalesce(jsonb_agg(jsonb_build_object('level', w.level, 'operator_id', w.operator_id,
+                                    'amount', w.amount, 'refunded', w.refunded) ORDER BY w.level), '[]'::jsonb)
+                                FROM wallet_charges w WHERE w.recharge_id = r.id))
                 """
-                SELECT jsonb_build_object(
-                    'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'customer_id', r.customer_id, 'package_id', r.package_id,
-                        'days', r.days, 'hours', r.hours, 'expires_before', platform.iso(r.expires_before),
-                        'expires_at', platform.iso(r.expires_after), 'customer_price', r.customer_price, 'currency', r.currency,
-                        'payment_id', r.payment_id, 'refunded_days', r.refunded_days, 'source', r.source, 'actor', r.actor,
-                        'created_at', platform.iso(r.created_at),
-                        'charged', (SELECT coalesce(jsonb_agg(jsonb_build_object('level', w.level, 'operator_id', w.operator_id,
-                                        'amount', w.amount, 'refunded', w.refunded) ORDER BY w.level), '[]'::jsonb)
-                                    FROM wallet_charges w WHERE w.recharge_id = r.id)) ORDER BY r.id DESC)
-                        FROM (SELECT * FROM recharges WHERE customer_id = \(customerID) ORDER BY id DESC
-                              LIMIT \(page.perPage) OFFSET \(page.offset)) r), '[]'::jsonb),
-                    'page', \(page.page), 'per_page', \(page.perPage),
-                    'total', (SELECT count(*) FROM recharges WHERE customer_id = \(customerID)))::text
-                """,
-                as: String.self, logger: logger
-            )
-            return Array((json ?? "{}").utf8)
+            let condition = "r.customer_id = \(b.bind(customerID))"
+            let query = Self.pageQuery(table: "recharges", alias: "r", json: json, order: "r.id DESC", conditions: [condition], builder: b, page: page)
+            return Array((try await connection.scalar(query, as: String.self, logger: logger) ?? "{}").utf8)
         }
     }
 

@@ -79,18 +79,17 @@ extension BillingService {
                 lines.append((id, name, billed, sold, collected, outstanding))
                 range = (d0, d1)
             }
+            let totals = lines.reduce((Int64(0), Int64(0), Int64(0), Int64(0))) { ($0.0 + $1.2, $0.1 + $1.3, $0.2 + $1.4, $0.3 + $1.5) }
             switch format {
             case .csv:
                 var csv = "operator_id,operator,billed,sold,collected,outstanding\r\n"
                 for line in lines {
                     csv += [String(line.0), line.1, String(line.2), String(line.3), String(line.4), String(line.5)].map(Self.csvCell).joined(separator: ",") + "\r\n"
                 }
-                let totals = lines.reduce((Int64(0), Int64(0), Int64(0), Int64(0))) { ($0.0 + $1.2, $0.1 + $1.3, $0.2 + $1.4, $0.3 + $1.5) }
                 csv += ",total,\(totals.0),\(totals.1),\(totals.2),\(totals.3)\r\n"
                 return Array(csv.utf8)
             case .json:
                 var out = JSONOutput()
-                let totals = lines.reduce((Int64(0), Int64(0), Int64(0), Int64(0))) { ($0.0 + $1.2, $0.1 + $1.3, $0.2 + $1.4, $0.3 + $1.5) }
                 out.object { o in
                     o.key("from"); o.string(range.0)
                     o.key("operators")

@@ -90,20 +90,15 @@ extension BillingService {
             guard try await connection.returnsRow("SELECT 1 FROM wallets WHERE operator_id = \(id)", logger: logger) else {
                 throw PlatformError.notFound("wallet")
             }
-            let json = try await connection.scalar(
+            var b = SQLBuilder()
+            let json = """
+                jsonb_build_object('id', t.id, 'operator_id', t.operator_id, 'kind', t.kind, 'amount', t.amount, 'method', t.method,
+                    'reference', t.reference, 'note', t.note, 'balance_after', t.balance_after, 'actor', t.actor,
+                    'created_at', platform.iso(t.created_at))
                 """
-                SELECT jsonb_build_object(
-                    'items', coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'operator_id', t.operator_id, 'kind', t.kind,
-                        'amount', t.amount, 'method', t.method, 'reference', t.reference, 'note', t.note, 'balance_after', t.balance_after,
-                        'actor', t.actor, 'created_at', platform.iso(t.created_at)) ORDER BY t.id DESC)
-                        FROM (SELECT * FROM wallet_transfers WHERE operator_id = \(id) ORDER BY id DESC
-                              LIMIT \(page.perPage) OFFSET \(page.offset)) t), '[]'::jsonb),
-                    'page', \(page.page), 'per_page', \(page.perPage),
-                    'total', (SELECT count(*) FROM wallet_transfers WHERE operator_id = \(id)))::text
-                """,
-                as: String.self, logger: logger
-            )
-            return Array((json ?? "{}").utf8)
+            let condition = "t.operator_id = \(b.bind(id))"
+            let query = Self.pageQuery(table: "wallet_transfers", alias: "t", json: json, order: "t.id DESC", conditions: [condition], builder: b, page: page)
+            return Array((try await connection.scalar(query, as: String.self, logger: logger) ?? "{}").utf8)
         }
     }
 

@@ -1,7 +1,7 @@
 # Uplink developer entry points.
 #
-#   make run         build, start Postgres + Redis in .data, migrate, seed, serve on 127.0.0.1:8080
-#   make stop        stop the .data services
+#   make run         build, start Postgres + Redis + FreeRADIUS in .data, migrate, seed, serve on 127.0.0.1:8080
+#   make stop        stop the .data services (FreeRADIUS, Redis, Postgres)
 #   make status      show whether the .data services are running
 #   make test        full test suite against throwaway services (what CI runs)
 #   make build       build the server (CONFIG=debug|release)
@@ -22,10 +22,13 @@ BIN := .build/$(CONFIG)/uplink
 DATA_DIR   ?= $(CURDIR)/.data
 PG_PORT    ?= 55432
 REDIS_PORT ?= 56379
+RADIUS_AUTH_PORT ?= 51812
+RADIUS_ACCT_PORT ?= 51813
 HTTP_HOST  ?= 127.0.0.1
 HTTP_PORT  ?= 8080
 
-SERVICES_ENV := UPLINK_DATA_DIR='$(DATA_DIR)' UPLINK_PG_PORT=$(PG_PORT) UPLINK_REDIS_PORT=$(REDIS_PORT)
+SERVICES_ENV := UPLINK_DATA_DIR='$(DATA_DIR)' UPLINK_PG_PORT=$(PG_PORT) UPLINK_REDIS_PORT=$(REDIS_PORT) \
+	UPLINK_RADIUS_AUTH_PORT=$(RADIUS_AUTH_PORT) UPLINK_RADIUS_ACCT_PORT=$(RADIUS_ACCT_PORT)
 APP_ENV := \
 	UPLINK_DATA_KEY_FILE='$(DATA_DIR)/data.key' \
 	UPLINK_DATABASE_URL=postgres://uplink:uplink@127.0.0.1:$(PG_PORT)/uplink \
@@ -49,14 +52,17 @@ build: deps
 run: build
 	$(SERVICES_ENV) bash infra/services.sh start
 	$(APP_ENV) $(BIN) migrate
+	$(SERVICES_ENV) bash infra/freeradius.sh start
 	$(APP_ENV) $(BIN) seed --demo
 	$(APP_ENV) exec $(BIN) serve
 
 stop:
+	$(SERVICES_ENV) bash infra/freeradius.sh stop
 	$(SERVICES_ENV) bash infra/services.sh stop
 
 status:
 	$(SERVICES_ENV) bash infra/services.sh status
+	$(SERVICES_ENV) bash infra/freeradius.sh status
 
 test: deps
 	bash infra/test.sh

@@ -10,6 +10,8 @@
 #   UPLINK_REDIS_PORT       Redis TCP port on 127.0.0.1       [56379]
 #   UPLINK_PG_FAST=1        no fsync/full-page writes (throwaway test clusters)
 #   UPLINK_REDIS_EPHEMERAL=1  no RDB snapshots and no AOF (throwaway test data)
+#   UPLINK_RADIUS_DB_PASSWORD  password of the `uplink_radius` login role FreeRADIUS
+#                           connects as (infra/freeradius.sh)  [uplink_radius]
 #
 # Layout of the data directory:
 #   pg/        Postgres cluster (owned by the postgres user when run as root)
@@ -32,6 +34,9 @@ REDIS_EPHEMERAL="${UPLINK_REDIS_EPHEMERAL:-0}"
 APP_ROLE=uplink
 APP_PASSWORD=uplink
 APP_DB=uplink
+# FreeRADIUS logs in as this role; migrations/radius grants it what it may read and write.
+RADIUS_ROLE=uplink_radius
+RADIUS_PASSWORD="${UPLINK_RADIUS_DB_PASSWORD:-uplink_radius}"
 
 log() { echo "services: $*"; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -175,7 +180,7 @@ pg_psql() {
 pg_ensure_app_db() {
   # CREATE ROLE has no IF NOT EXISTS; ALTER afterwards keeps the attributes
   # right even for a role made by an older version of this script.
-  pg_psql <<SQL
+  pg_psql -v radius_password="$RADIUS_PASSWORD" <<SQL
 DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
@@ -184,6 +189,14 @@ BEGIN
 END
 \$\$;
 ALTER ROLE $APP_ROLE WITH LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD '$APP_PASSWORD';
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$RADIUS_ROLE') THEN
+    CREATE ROLE $RADIUS_ROLE;
+  END IF;
+END
+\$\$;
+ALTER ROLE $RADIUS_ROLE WITH LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD :'radius_password';
 SELECT 'CREATE DATABASE $APP_DB OWNER $APP_ROLE'
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$APP_DB')
 \gexec

@@ -2,7 +2,9 @@
 # Runs the Swift test suite against a throwaway Postgres + Redis.
 #
 # Every run gets a brand-new data directory and fresh services, which are
-# stopped and deleted again on exit, whether the tests pass or not.
+# stopped and deleted again on exit, whether the tests pass or not. Tests
+# that need FreeRADIUS start private instances themselves (one per test
+# database) with infra/freeradius.sh.
 #
 # Environment (defaults in brackets):
 #   UPLINK_TEST_DATA_DIR     [<repo>/.data/test]
@@ -35,6 +37,9 @@ export UPLINK_PG_FAST=1
 export UPLINK_REDIS_EPHEMERAL=1
 
 phase() { printf '\n==> %s\n' "$*"; }
+
+phase "Checking dependencies (system packages, Python test tools)"
+bash infra/install-deps.sh --test
 
 phase "Preparing fresh test data dir $TEST_DATA_DIR"
 # An interrupted earlier run may have left services running on this dir.

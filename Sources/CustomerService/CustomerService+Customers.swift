@@ -94,9 +94,12 @@ extension CustomerService {
         }
     }
 
+    /// One customer with its provisioning state.
     package func customer(id: Int64, for principal: Principal) async throws -> Customer {
-        let customer = try await database.withTenantTransaction(principal.tenantScope) { connection in
-            try await customers.customer(id: id, on: connection)
+        let customer = try await database.withTenantTransaction(principal.tenantScope) { connection -> Customer? in
+            guard var customer = try await customers.customer(id: id, on: connection) else { return nil }
+            customer.provisioning = try await customers.provisioningStatus(id: id, on: connection)
+            return customer
         }
         guard let customer else { throw PlatformError.notFound("customer") }
         return customer

@@ -26,5 +26,5 @@ package struct CustomerService: Sendable {
     }
 
     /// What a customer's password is sealed with: the tenant, so a copied value does not open elsewhere.
-    static func passwordContext(tenantID: Int64) -> String { "customer-password:t\(tenantID)" }
+    static func passwordContext(tenantID: Int64) -> String { SecretBox.customerPasswordContext(tenantID: tenantID) }
 }

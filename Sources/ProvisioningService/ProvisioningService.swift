@@ -1,1 +1,43 @@
-// ProvisioningService: see README.md
+import Foundation
+import Logging
+import Platform
+import PostgresNIO
+
+/// Customers' network state in FreeRADIUS (and, as they arrive, on the routers): the outbox relay, the job
+/// queue and its workers, convergence of a customer's `radius` rows, per-customer provisioning state,
+/// reprovisioning and the failure list.
+package struct ProvisioningService: Sendable {
+    package let database: Database
+    package let redis: RedisClient
+    package let settings: ProvisioningSettings
+    package let logger: Logger
+    let clock: any WallClock
+    let store: RadiusStore
+
+    package init(
+        database: Database, redis: RedisClient, dataKey: DataKey, settings: ProvisioningSettings,
+        clock: any WallClock = SystemWallClock(), logger: Logger
+    ) {
+        self.database = database
+        self.redis = redis
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        self.store = RadiusStore(database: database, secrets: SecretBox(key: dataKey), policy: RadiusPolicy(settings: settings), logger: logger)
+    }
+
+    /// Converges these customers of one tenant now (the worker's step, also used by tools and tests) and
+    /// returns the usernames whose rows had to change. `versions`: customer id → the outbox version the run
+    /// stands for (0 when none). `dryRun`: find the drift, change nothing.
+    @discardableResult
+    package func converge(tenantID: Int64, versions: [Int64: Int64], dryRun: Bool = false) async throws -> Set<String> {
+        try await store.converge(tenantID: tenantID, versions: versions, dryRun: dryRun).changedUsers
+    }
+
+    /// A readable reason for the failure list: service errors by message, anything else by type.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? any ServiceError { return "\(error.code): \(error.message)" }
+        if let error = error as? PSQLError { return "database: \(error.code)" }
+        return String(describing: error).prefix(300).description
+    }
+}

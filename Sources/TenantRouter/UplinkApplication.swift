@@ -7,6 +7,7 @@ import Logging
 import Platform
 import PostgresNIO
 import Prometheus
+import ProvisioningService
 import ServiceLifecycle
 
 /// The composition root: builds every service from the configuration and assembles the HTTP router.
@@ -18,6 +19,7 @@ package struct UplinkApplication: Sendable {
     package let auth: AuthService
     package let customers: CustomerService
     package let billing: BillingService
+    package let provisioning: ProvisioningService
     package let migrator: Migrator
     package let metrics: PrometheusCollectorRegistry
     package let logger: Logger
@@ -42,6 +44,21 @@ package struct UplinkApplication: Sendable {
             database: database, dataKey: config.dataKey, clock: clock, maxDevicesPerCustomer: config.maxDevicesPerCustomer, logger: logger
         )
         self.billing = BillingService(database: database, dataKey: config.dataKey, clock: clock, logger: logger)
+        self.provisioning = ProvisioningService(
+            database: database, redis: redis, dataKey: config.dataKey, settings: config.provisioning, clock: clock, logger: logger
+        )
+    }
+
+    /// The provisioning worker role: the outbox relay, one queue worker and the reconcile timer, the worker on a Redis client of
+    /// its own (its blocking reads hold their connection). `workerRedis` is shut down by the caller.
+    package func provisioningServices() -> (services: [any Service], workerRedis: RedisClient) {
+        var redisConfig = config.redis
+        redisConfig.poolSize = 1
+        redisConfig.timeoutMilliseconds = max(config.redis.timeoutMilliseconds, 1000) + 2000
+        let workerRedis = RedisClient(config: redisConfig, logger: logger)
+        let worker = ProvisioningWorker(service: provisioning, redis: workerRedis, blockMilliseconds: 1000)
+        let holder = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        return ([OutboxRelay(service: provisioning), worker, Reconciler(service: provisioning, holder: holder)], workerRedis)
     }
 
     /// Every route of every service, behind request logging, error mapping, metrics and authentication.
@@ -63,6 +80,7 @@ package struct UplinkApplication: Sendable {
         CustomerRoutes(customers: customers).register(on: api)
         CatalogRoutes(billing: billing).register(on: api)
         MoneyRoutes(billing: billing).register(on: api)
+        ProvisioningRoutes(provisioning: provisioning).register(on: api)
         return router
     }
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Platform
+import ServiceLifecycle
 import TenantRouter
 
 /// One test's world: its own database (copied from the migrated template), its own Redis key prefix,
@@ -40,6 +41,25 @@ package struct TestApp: Sendable {
             await app.shutdown()
             await TestDatabases.shared.dropDatabase(name)
             throw error
+        }
+    }
+
+    /// Runs `body` while the provisioning worker role (outbox relay and one queue worker) runs in this process.
+    package func withProvisioning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        let (services, workerRedis) = app.provisioningServices()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            do {
+                let result = try await body()
+                group.cancelAll()
+                await workerRedis.shutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                group.cancelAll()
+                await workerRedis.shutdown()
+                throw error
+            }
         }
     }
 

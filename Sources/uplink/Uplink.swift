@@ -17,7 +17,7 @@ struct Uplink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uplink",
         abstract: "Multi-tenant ISP billing and subscriber management.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Seed.self, Bench.self, LedgerCommand.self, JobsCommand.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, Seed.self, Bench.self, LedgerCommand.self, JobsCommand.self, ProvisioningCommand.self]
     )
 
     static func main() async {
@@ -47,16 +47,16 @@ func loadApplication(label: String) throws -> UplinkApplication {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the API and panel.")
 
-    @Option(help: "Comma-separated roles to run: api, scheduler (the worker role arrives with provisioning).")
-    var roles: String = "api,scheduler"
+    @Option(help: "Comma-separated roles to run: api, scheduler, worker (the provisioning outbox relay and queue worker).")
+    var roles: String = "api,scheduler,worker"
 
     @Option(name: .customLong("scheduler-interval"), help: "Seconds between scheduler passes.")
     var schedulerInterval: Int = 60
 
     func run() async throws {
-        let known: Set<String> = ["api", "scheduler"]
+        let known: Set<String> = ["api", "scheduler", "worker"]
         let wanted = Set(roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        guard !wanted.isEmpty, wanted.isSubset(of: known) else { throw ValidationError("--roles: give api and/or scheduler") }
+        guard !wanted.isEmpty, wanted.isSubset(of: known) else { throw ValidationError("--roles: give one or more of api, scheduler, worker") }
         guard (1...86_400).contains(schedulerInterval) else { throw ValidationError("--scheduler-interval: 1 to 86400 seconds") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -64,17 +64,24 @@ struct Serve: AsyncParsableCommand {
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let app = try UplinkApplication(config: config, logger: Logger(label: "uplink"), metrics: registry)
         app.logger.info("starting", metadata: ["roles": "\(wanted.sorted().joined(separator: ","))", "http": "\(config.http.host):\(config.http.port)"])
-        let scheduler: [any Service] = wanted.contains("scheduler")
+        var extra: [any Service] = wanted.contains("scheduler")
             ? [Scheduler(billing: app.billing, interval: .seconds(schedulerInterval), logger: Logger(label: "uplink.scheduler"))] : []
+        var workerRedis: RedisClient?
+        if wanted.contains("worker") {
+            let (services, redis) = app.provisioningServices()
+            extra += services
+            workerRedis = redis
+        }
         if wanted.contains("api") {
-            try await app.buildApplication(extraServices: scheduler).runService()
+            try await app.buildApplication(extraServices: extra).runService()
         } else {
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: app.database.client)] + scheduler.map { .init(service: $0) },
+                services: [.init(service: app.database.client), .init(service: app.redis)] + extra.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger
             ))
             try await group.run()
         }
+        await workerRedis?.shutdown()
         await app.shutdown()
     }
 }

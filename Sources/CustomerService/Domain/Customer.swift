@@ -41,6 +41,8 @@ package struct Customer: Sendable, Hashable, JSONWritable {
     package var updatedBy: String?
     package var deletedAt: Date?
     package var deletedBy: String?
+    /// Where the customer's network state stands (the single record only; lists leave it out).
+    package var provisioning: ProvisioningStatus?
 
     package struct Address: Codable, Sendable, Hashable {
         package var house: String?
@@ -101,6 +103,18 @@ package struct Customer: Sendable, Hashable, JSONWritable {
             out.key("package_id"); out.int(packageID)
             out.key("package_name"); out.string(packageName)
             out.key("phone"); out.string(phone)
+            if let provisioning {
+                out.key("provisioning")
+                out.object { out in
+                    out.key("applied_version"); out.int(provisioning.appliedVersion)
+                    out.key("attempts"); out.int(Int64(provisioning.attempts))
+                    out.key("last_error"); out.string(provisioning.lastError)
+                    out.key("next_attempt_at"); out.date(provisioning.nextAttemptAt)
+                    out.key("requested_version"); out.int(provisioning.requestedVersion)
+                    out.key("state"); out.string(provisioning.state)
+                    out.key("updated_at"); out.date(provisioning.updatedAt)
+                }
+            }
             out.key("static_ip"); out.string(staticIP)
             out.key("status"); out.string(status.rawValue)
             out.key("status_reason"); out.string(statusReason)
@@ -186,6 +200,18 @@ package struct CustomerInput: Sendable, PartialInput {
         case connectionType = "connection_type", connectionDate = "connection_date", expiresAt = "expires_at"
         case customFields = "custom_fields"
     }
+}
+
+/// A customer's provisioning state: `in_sync`, `pending` (a job is queued or waiting for its retry) or
+/// `failed` (every attempt failed; `last_error` says why), with the outbox versions requested and applied.
+package struct ProvisioningStatus: Sendable, Hashable {
+    package var state: String
+    package var attempts: Int
+    package var lastError: String?
+    package var requestedVersion: Int64
+    package var appliedVersion: Int64
+    package var nextAttemptAt: Date?
+    package var updatedAt: Date?
 }
 
 /// What an action changes besides the status: its parameters.

@@ -116,6 +116,26 @@ struct CustomerRepository: Sendable {
         return try await decode(rows).first
     }
 
+    /// The provisioning state the workers keep for the customer; `pending` while its first job has not been
+    /// relayed yet (every change queues one).
+    func provisioningStatus(id: Int64, on connection: PostgresConnection) async throws -> ProvisioningStatus {
+        let rows = try await connection.query(
+            """
+            SELECT state, attempts, last_error, requested_version, applied_version, next_attempt_at, updated_at
+            FROM platform.provisioning_state WHERE tenant_id = platform.current_tenant() AND customer_id = \(id)
+            """,
+            logger: logger
+        )
+        for try await (state, attempts, error, requested, applied, next, updated) in rows.decode(
+            (String, Int, String?, Int64, Int64, Date?, Date).self
+        ) {
+            return ProvisioningStatus(state: state, attempts: attempts, lastError: error, requestedVersion: requested,
+                                      appliedVersion: applied, nextAttemptAt: next, updatedAt: updated)
+        }
+        return ProvisioningStatus(state: "pending", attempts: 0, lastError: nil, requestedVersion: 0, appliedVersion: 0,
+                                  nextAttemptAt: nil, updatedAt: nil)
+    }
+
     func customers(ids: [Int64], includeDeleted: Bool, on connection: PostgresConnection) async throws -> [Customer] {
         let rows = try await connection.query(
             """

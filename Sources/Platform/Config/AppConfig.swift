@@ -16,6 +16,8 @@ package struct AppConfig: Sendable {
     package var dataKey: DataKey
     /// MAC bindings a customer may have.
     package var maxDevicesPerCustomer: Int = 4
+    /// How customers' network state reaches FreeRADIUS and the routers.
+    package var provisioning = ProvisioningSettings()
 
     package enum LogFormat: String, Sendable { case json, text }
 
@@ -69,6 +71,18 @@ package struct AppConfig: Sendable {
 
         let dataKey = Self.readDataKey(&reader)
         let maxDevices = reader.int("UPLINK_MAX_DEVICES_PER_CUSTOMER", default: 4, range: 1...64)
+        var provisioning = ProvisioningSettings()
+        provisioning.simultaneousUse = reader.int("UPLINK_RADIUS_SIMULTANEOUS_USE", default: 1, range: 1...64)
+        provisioning.interimIntervalSeconds = reader.int("UPLINK_RADIUS_INTERIM_SECONDS", default: 300, range: 60...3600)
+        provisioning.suspendedRateLimit = reader.string("UPLINK_SUSPENDED_RATE_LIMIT", default: "256k/256k")
+        provisioning.suspendedPool = reader.string("UPLINK_SUSPENDED_POOL", default: "uplink-suspended")
+        provisioning.maxAttempts = reader.int("UPLINK_PROVISIONING_MAX_ATTEMPTS", default: 8, range: 1...100)
+        provisioning.retryBaseMilliseconds = reader.int("UPLINK_PROVISIONING_RETRY_BASE_MS", default: 1000, range: 10...600_000)
+        provisioning.retryMaxMilliseconds = reader.int("UPLINK_PROVISIONING_RETRY_MAX_MS", default: 300_000, range: 10...86_400_000)
+        provisioning.claimIdleMilliseconds = reader.int("UPLINK_PROVISIONING_CLAIM_IDLE_MS", default: 30_000, range: 100...3_600_000)
+        provisioning.batchSize = reader.int("UPLINK_PROVISIONING_BATCH", default: 500, range: 1...10_000)
+        provisioning.pollMilliseconds = reader.int("UPLINK_OUTBOX_POLL_MS", default: 1000, range: 10...60_000)
+        provisioning.reconcileIntervalSeconds = reader.int("UPLINK_RECONCILE_INTERVAL_SECONDS", default: 3600, range: 0...604_800)
 
         guard reader.problems.isEmpty, var database, var redis, let level, let format, let dataKey else {
             throw ConfigError(problems: reader.problems)
@@ -92,6 +106,7 @@ package struct AppConfig: Sendable {
             dataKey: dataKey
         )
         config.maxDevicesPerCustomer = maxDevices
+        config.provisioning = provisioning
         return config
     }
 
@@ -204,6 +219,33 @@ package struct DatabaseConfig: Sendable {
             socketDirectory = directory
         }
     }
+}
+
+/// Provisioning: what the RADIUS rows say and how the job queue retries.
+package struct ProvisioningSettings: Sendable {
+    /// `Simultaneous-Use` for every subscriber: sessions one login may hold at once.
+    package var simultaneousUse = 1
+    /// `Acct-Interim-Interval` handed to the NAS, in seconds.
+    package var interimIntervalSeconds = 300
+    /// `Mikrotik-Rate-Limit` of a suspended subscriber (walled garden).
+    package var suspendedRateLimit = "256k/256k"
+    /// Address pool of a suspended subscriber when the package names none.
+    package var suspendedPool = "uplink-suspended"
+    /// Attempts before a job goes to the dead-letter stream and the customer shows `failed`.
+    package var maxAttempts = 8
+    /// First retry delay; doubles per attempt (with jitter) up to `retryMaxMilliseconds`.
+    package var retryBaseMilliseconds = 1000
+    package var retryMaxMilliseconds = 300_000
+    /// A job delivered to a worker that has not acknowledged it for this long is taken over by another.
+    package var claimIdleMilliseconds = 30_000
+    /// Jobs a worker takes from the stream at once (and outbox rows the relay moves at once).
+    package var batchSize = 500
+    /// The outbox relay's polling fallback, for a missed notification.
+    package var pollMilliseconds = 1000
+    /// How often the worker role reconciles every customer's RADIUS rows; 0 turns the timer off.
+    package var reconcileIntervalSeconds = 3600
+
+    package init() {}
 }
 
 package struct RedisConfig: Sendable {

@@ -40,6 +40,10 @@ package struct SecretBox: Sendable {
 }
 
 extension SecretBox {
+    /// The authenticated context of a customer's sealed password: the customers module seals it, the
+    /// provisioning workers open it to write `Cleartext-Password`.
+    package static func customerPasswordContext(tenantID: Int64) -> String { "customer-password:t\(tenantID)" }
+
     /// A keyed fingerprint (HMAC-SHA-256 under a key derived from the data key for `purpose`) to find a
     /// secret by its value without storing or indexing it in clear (voucher codes).
     package func fingerprint(_ value: String, purpose: String) -> [UInt8] {

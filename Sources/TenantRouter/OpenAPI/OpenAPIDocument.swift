@@ -252,6 +252,12 @@ package enum OpenAPIDocument {
               query: ["q", "tenant_id", "status"], response: .page("AdminCustomerHit"), errors: [400, 401, 403]),
         .init("GET", "/api/v1/admin/customers/{tenant_id}/{id}", "One customer of any tenant (admin); logged in that tenant's activity log",
               tag: "admin", scope: "customers:read", response: .ref("Customer"), errors: [401, 403, 404]),
+
+        .init("GET", "/api/v1/provisioning/failed", "Customers whose provisioning failed after every attempt, newest first, with the last error",
+              tag: "provisioning", scope: "customers:read", paged: true, response: .page("ProvisioningFailure"), errors: [400, 401, 403]),
+        .init("POST", "/api/v1/customers/{id}/reprovision", "Queue the customer's provisioning again (202): its RADIUS rows are rewritten from its record",
+              tag: "provisioning", scope: "customers:write", status: 202,
+              response: .object(["customer_id": .integer, "state": .enumeration(["pending"])]), errors: [401, 403, 404]),
     ] + actionOperations
 
     static let actionSummaries: [(String, String, Schema)] = [
@@ -377,6 +383,15 @@ package enum OpenAPIDocument {
             "expires_at": .dateTime, "suspend_date": .string, "status": .enumeration(["active", "expired", "suspended", "disabled"]),
             "status_reason": .string, "custom_fields": .map(.string), "notes": .string, "created_at": .dateTime, "created_by": .string,
             "updated_at": .dateTime, "updated_by": .string, "deleted_at": .dateTime, "deleted_by": .string,
+            "provisioning": .ref("ProvisioningState"),
+        ]),
+        "ProvisioningState": .object([
+            "state": .enumeration(["in_sync", "pending", "failed"]), "attempts": .integer, "last_error": .string,
+            "requested_version": .integer, "applied_version": .integer, "next_attempt_at": .dateTime, "updated_at": .dateTime,
+        ]),
+        "ProvisioningFailure": .object([
+            "customer_id": .integer, "code": .string, "username": .string, "full_name": .string, "attempts": .integer,
+            "last_error": .string, "updated_at": .dateTime,
         ]),
         "CustomerPage": .object(["items": .array(.ref("Customer")), "page": .integer, "per_page": .integer, "total": .integer,
                                  "counts": .object(["active": .integer, "expired": .integer, "suspended": .integer, "disabled": .integer])],

@@ -1,0 +1,269 @@
+import Foundation
+import Logging
+import Platform
+import PostgresNIO
+
+/// Reads customers' network state and writes their `radius` rows: one transaction per tenant batch, as the
+/// role `uplink_provisioner` (reads the tenant's customers and devices, writes `radius.*` and the
+/// provisioning state, nothing else).
+struct RadiusStore: Sendable {
+    let database: Database
+    let secrets: SecretBox
+    let policy: RadiusPolicy
+    let logger: Logger
+
+    /// What one convergence did.
+    struct Outcome: Sendable {
+        /// Customers converged.
+        var customers = 0
+        /// Usernames whose rows were not as wanted (rows deleted or inserted); empty when all were.
+        var changedUsers = Set<String>()
+        /// Package group rows deleted or inserted.
+        var changedGroupRows = 0
+    }
+
+    /// Converges `customers` of one tenant to their desired state, read fresh inside the transaction under a
+    /// per-customer lock (so two workers on one customer apply in turn, the later reading the later state).
+    /// `versions`: the newest outbox id each job carries, recorded as applied. `dryRun` computes and counts
+    /// the difference, then rolls it back.
+    func converge(tenantID: Int64, versions: [Int64: Int64], dryRun: Bool = false) async throws -> Outcome {
+        let ids = versions.keys.sorted()
+        guard !ids.isEmpty else { return Outcome() }
+        let body: (PostgresConnection) async throws -> Outcome = { connection in
+            try await enter(tenantID: tenantID, on: connection)
+            try await connection.query(
+                "SELECT count(pg_advisory_xact_lock((\(tenantID)::bigint << 40) + id)) FROM (SELECT unnest(\(ids)::bigint[]) AS id ORDER BY 1) s",
+                logger: logger
+            )
+            let subjects = try await readSubjects(tenantID: tenantID, ids: ids, on: connection)
+            let packages = try await readPackages(Set(subjects.compactMap(\.subject?.packageID)), on: connection)
+            var outcome = Outcome(customers: ids.count)
+
+            // Users: the names the rows should be under now, and any older name still holding rows.
+            var names = Set<String>()
+            var check = AttributeColumns(), reply = AttributeColumns()
+            var groupUsers: [String] = [], groupNames: [String] = [], priorities: [Int32] = []
+            // The name each customer's rows are under after this run; "" for none (arrays cannot carry NULLs here).
+            var appliedNames: [String] = []
+            for entry in subjects {
+                if let previous = entry.appliedUsername { names.insert(previous) }
+                guard let subject = entry.subject else { appliedNames.append(""); continue }
+                names.insert(subject.username)
+                let rows = policy.rows(for: subject, package: subject.packageID.flatMap { packages[$0] })
+                appliedNames.append(subject.username)
+                for row in rows.check { check.append(subject.username, row) }
+                for row in rows.reply { reply.append(subject.username, row) }
+                for (index, group) in rows.groups.enumerated() {
+                    groupUsers.append(subject.username)
+                    groupNames.append(group)
+                    priorities.append(Int32(index + 1))
+                }
+            }
+            let userNames = names.sorted()
+            var changed = Set<String>()
+            changed.formUnion(try await connection.scalar(
+                "SELECT radius.converge_attributes('radcheck', \(userNames), \(check.users), \(check.attributes), \(check.ops), \(check.values))",
+                as: [String].self, logger: logger
+            ) ?? [])
+            changed.formUnion(try await connection.scalar(
+                "SELECT radius.converge_attributes('radreply', \(userNames), \(reply.users), \(reply.attributes), \(reply.ops), \(reply.values))",
+                as: [String].self, logger: logger
+            ) ?? [])
+            changed.formUnion(try await connection.scalar(
+                "SELECT radius.converge_groups(\(userNames), \(groupUsers), \(groupNames), \(priorities))",
+                as: [String].self, logger: logger
+            ) ?? [])
+            outcome.changedUsers = changed
+            outcome.changedGroupRows = try await convergeGroups(Array(packages.values), on: connection)
+
+            let versionList = ids.map { versions[$0] ?? 0 }
+            // A job's customers always get their state written; a reconcile's only when something changed or
+            // the state is missing or out of date (a pass over every customer writes almost nothing).
+            let touched = subjects.filter { entry in
+                entry.appliedUsername.map(changed.contains) == true || entry.subject.map { changed.contains($0.username) } == true
+            }.map(\.customerID)
+            try await connection.query(
+                """
+                INSERT INTO platform.provisioning_state AS s
+                    (tenant_id, customer_id, username, state, attempts, requested_version, applied_version, updated_at)
+                SELECT \(tenantID), j.id, NULLIF(j.username, ''), 'in_sync', 0, j.version, j.version, now()
+                FROM unnest(\(ids)::bigint[], \(appliedNames)::text[], \(versionList)::bigint[]) j(id, username, version)
+                LEFT JOIN platform.provisioning_state o ON o.tenant_id = \(tenantID) AND o.customer_id = j.id
+                WHERE j.version > 0 OR o.customer_id IS NULL OR o.username IS DISTINCT FROM NULLIF(j.username, '')
+                   OR o.state <> 'in_sync' OR j.id = ANY(\(touched)::bigint[])
+                ORDER BY j.id
+                ON CONFLICT (tenant_id, customer_id) DO UPDATE SET
+                    username = EXCLUDED.username,
+                    applied_version = greatest(s.applied_version, EXCLUDED.applied_version),
+                    requested_version = greatest(s.requested_version, EXCLUDED.requested_version),
+                    state = CASE WHEN greatest(s.applied_version, EXCLUDED.applied_version) >= s.requested_version
+                                 THEN 'in_sync' ELSE 'pending' END,
+                    attempts = 0, last_error = NULL, next_attempt_at = NULL, updated_at = now()
+                """,
+                logger: logger
+            )
+            return outcome
+        }
+        if dryRun {
+            return try await database.withPlatformConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let outcome = try await body(connection)
+                    try await connection.query("ROLLBACK", logger: logger)
+                    return outcome
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+        return try await database.withPlatformTransaction(body)
+    }
+
+    /// Records a failed attempt: `pending` with the time of the next attempt, or `failed` after the last.
+    func recordFailure(tenantID: Int64, customerID: Int64, version: Int64, attempt: Int, failed: Bool, nextAttempt: Date?, reason: String) async throws {
+        let state = failed ? "failed" : "pending"
+        let reasonText = String(reason.prefix(500))
+        _ = try await database.withPlatformTransaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO platform.provisioning_state AS s
+                    (tenant_id, customer_id, state, attempts, last_error, requested_version, next_attempt_at, updated_at)
+                VALUES (\(tenantID), \(customerID), \(state), \(attempt), \(reasonText), \(version), \(nextAttempt), now())
+                ON CONFLICT (tenant_id, customer_id) DO UPDATE SET
+                    state = CASE WHEN s.applied_version >= greatest(s.requested_version, EXCLUDED.requested_version)
+                                 THEN 'in_sync' ELSE EXCLUDED.state END,
+                    attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
+                    requested_version = greatest(s.requested_version, EXCLUDED.requested_version),
+                    next_attempt_at = EXCLUDED.next_attempt_at, updated_at = now()
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Switches the transaction to the provisioner role with the tenant's schema on the search path.
+    private func enter(tenantID: Int64, on connection: PostgresConnection) async throws {
+        let schema = TenantNaming.schema(tenantID)
+        try await connection.query(
+            """
+            SELECT set_config('role', 'uplink_provisioner', true), set_config('search_path', \(schema + ", platform"), true),
+                   set_config('uplink.tenant_id', \(String(tenantID)), true)
+            """,
+            logger: logger
+        )
+    }
+
+    private struct SubjectRow: Sendable {
+        var customerID: Int64
+        var subject: NetworkSubject?
+        var appliedUsername: String?
+    }
+
+    private func readSubjects(tenantID: Int64, ids: [Int64], on connection: PostgresConnection) async throws -> [SubjectRow] {
+        let rows = try await connection.query(
+            """
+            SELECT i.id, c.username, c.password_enc, c.type, c.status, c.deleted_at IS NOT NULL, c.expires_at,
+                   host(c.static_ip), c.package_id,
+                   (SELECT array_agg(d.mac::text ORDER BY d.mac) FROM customer_devices d WHERE d.customer_id = c.id),
+                   s.username
+            FROM unnest(\(ids)::bigint[]) i(id)
+            LEFT JOIN customers c ON c.id = i.id
+            LEFT JOIN platform.provisioning_state s ON s.tenant_id = \(tenantID) AND s.customer_id = i.id
+            ORDER BY i.id
+            """,
+            logger: logger
+        )
+        let context = SecretBox.customerPasswordContext(tenantID: tenantID)
+        var result: [SubjectRow] = []
+        for try await (id, username, sealed, type, status, deleted, expiresAt, staticIP, packageID, macs, applied) in rows.decode(
+            (Int64, String?, Data?, String?, String?, Bool?, Date?, String?, Int64?, [String]?, String?).self
+        ) {
+            guard let username, let typeText = type, let customerType = CustomerType(rawValue: typeText), let status else {
+                result.append(SubjectRow(customerID: id, subject: nil, appliedUsername: applied))
+                continue
+            }
+            // A password that does not open (a foreign or corrupt value) provisions no login, never a wrong one.
+            let password = sealed.flatMap { try? secrets.open(Array($0), context: context) }
+            if sealed != nil, password == nil {
+                logger.warning("customer password does not open", metadata: ["tenant.id": "\(tenantID)", "customer.id": "\(id)"])
+            }
+            let subject = NetworkSubject(
+                customerID: id, username: username, password: password, type: customerType, status: status,
+                deleted: deleted ?? false, expiresAt: expiresAt, staticIP: staticIP, packageID: packageID, macs: macs ?? []
+            )
+            result.append(SubjectRow(customerID: id, subject: subject, appliedUsername: applied))
+        }
+        return result
+    }
+
+    private func readPackages(_ ids: Set<Int64>, on connection: PostgresConnection) async throws -> [Int64: PackageProfile] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT id, customer_type, download_kbps, upload_kbps, burst_download_kbps, burst_upload_kbps,
+                   burst_threshold_download_kbps, burst_threshold_upload_kbps, burst_time_seconds, time_limit_minutes,
+                   data_limit_mb, ip_pool, suspended_pool, ppp_profile
+            FROM catalog.packages WHERE id = ANY(\(Array(ids))::bigint[])
+            """,
+            logger: logger
+        )
+        var packages: [Int64: PackageProfile] = [:]
+        for try await row in rows {
+            let (id, type, down, up, burstDown, burstUp) = try row.decode((Int64, String, Int, Int, Int?, Int?).self)
+            let randomAccess = row.makeRandomAccess()
+            var profile = PackageProfile(id: id, customerType: CustomerType(rawValue: type) ?? .other, downloadKbps: down, uploadKbps: up)
+            profile.burstDownloadKbps = burstDown
+            profile.burstUploadKbps = burstUp
+            profile.burstThresholdDownloadKbps = try randomAccess[6].decode(Int?.self)
+            profile.burstThresholdUploadKbps = try randomAccess[7].decode(Int?.self)
+            profile.burstTimeSeconds = try randomAccess[8].decode(Int?.self)
+            profile.timeLimitMinutes = try randomAccess[9].decode(Int?.self)
+            profile.dataLimitMB = try randomAccess[10].decode(Int64?.self)
+            profile.ipPool = try randomAccess[11].decode(String?.self)
+            profile.suspendedPool = try randomAccess[12].decode(String?.self)
+            profile.pppProfile = try randomAccess[13].decode(String?.self)
+            packages[id] = profile
+        }
+        return packages
+    }
+
+    /// Writes the group rows of `packages` (both groups of each); a package edit reaches RADIUS with the next
+    /// convergence of any of its customers, and with every reconcile.
+    private func convergeGroups(_ packages: [PackageProfile], on connection: PostgresConnection) async throws -> Int {
+        guard !packages.isEmpty else { return 0 }
+        var names: [String] = []
+        var reply = AttributeColumns(), check = AttributeColumns()
+        for package in packages.sorted(by: { $0.id < $1.id }) {
+            for (group, rows) in policy.groups(for: package).sorted(by: { $0.key < $1.key }) {
+                names.append(group)
+                for row in rows.reply { reply.append(group, row) }
+                for row in rows.check { check.append(group, row) }
+            }
+        }
+        var changed = try await connection.scalar(
+            "SELECT radius.converge_group_attributes('radgroupreply', \(names), \(reply.users), \(reply.attributes), \(reply.ops), \(reply.values))",
+            as: Int.self, logger: logger
+        ) ?? 0
+        changed += try await connection.scalar(
+            "SELECT radius.converge_group_attributes('radgroupcheck', \(names), \(check.users), \(check.attributes), \(check.ops), \(check.values))",
+            as: Int.self, logger: logger
+        ) ?? 0
+        return changed
+    }
+}
+
+/// Rows as parallel arrays, the shape `unnest` takes them in.
+private struct AttributeColumns {
+    var users: [String] = []
+    var attributes: [String] = []
+    var ops: [String] = []
+    var values: [String] = []
+
+    mutating func append(_ owner: String, _ row: RadiusAttribute) {
+        users.append(owner)
+        attributes.append(row.attribute)
+        ops.append(row.op)
+        values.append(row.value)
+    }
+}

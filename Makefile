@@ -8,6 +8,7 @@
 #   make bench       run the benchmarks (bench/run.sh)
 #   make bench-customers  customer list/search at 1,000,000 customers (bench/customers.sh)
 #   make bench-billing    expiry sweep and recharges at 1,000,000 customers (bench/billing.sh)
+#   make bench-provisioning  reconcile, worker throughput and API-to-Reject latency at 1,000,000 customers
 #   make fuzz        fuzz the API from its OpenAPI document; fails on any 5xx
 #   make clean-data  stop services and delete .data (database, redis)
 
@@ -36,7 +37,7 @@ APP_ENV := \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
-.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing fuzz clean-data
+.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing bench-provisioning fuzz clean-data
 
 deps:
 	bash infra/install-deps.sh
@@ -75,6 +76,9 @@ bench-customers: deps-bench
 
 bench-billing: deps-bench
 	bash bench/billing.sh
+
+bench-provisioning: deps-bench
+	bash bench/provisioning.sh
 
 fuzz: deps
 	bash infra/fuzz.sh

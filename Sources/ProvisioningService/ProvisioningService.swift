@@ -36,8 +36,19 @@ package struct ProvisioningService: Sendable {
 
     /// A readable reason for the failure list: service errors by message, anything else by type.
     static func describe(_ error: any Error) -> String {
+        // The database's own refusals say more to an operator than the API's client-safe wording.
+        if let error = error as? DatabaseError {
+            switch error {
+            case .permissionDenied: return "database: permission denied to the provisioning role"
+            case .unavailable: return "database: unavailable"
+            case .serializationFailure: return "database: concurrent update"
+            default: return "database: \(error.code)"
+            }
+        }
         if let error = error as? any ServiceError { return "\(error.code): \(error.message)" }
-        if let error = error as? PSQLError { return "database: \(error.code)" }
+        if let error = error as? PSQLError {
+            return "database: " + (error.serverInfo?[.message] ?? String(describing: error.code))
+        }
         return String(describing: error).prefix(300).description
     }
 }

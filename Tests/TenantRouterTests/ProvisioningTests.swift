@@ -264,3 +264,143 @@ func radiusPackage(_ api: APIClient, _ catalog: Catalog, _ fixtures: Fixtures, n
         }
     }
 }
+
+/// The provisioning pipeline under faults: Redis lost, a worker dead mid-job, a database that refuses.
+@Suite struct ProvisioningFaultTests {
+    /// Status changes made in the database as the services make them: the row and its outbox row together.
+    static func setStatus(_ test: TestApp, tenant: Int64, _ ids: [Int64], _ status: String) async throws {
+        _ = try await test.app.database.withPlatformTransaction { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "UPDATE \(TenantNaming.schema(tenant)).customers SET status = $1 WHERE id = ANY($2)",
+                              binds: { var b = PostgresBindings(); b.append(status); b.append(ids); return b }()),
+                logger: test.app.logger
+            )
+            try await connection.query(
+                "INSERT INTO platform.outbox (tenant_id, customer_id, reason) SELECT \(tenant), unnest(\(ids)::bigint[]), 'status_changed'",
+                logger: test.app.logger
+            )
+        }
+    }
+
+    static func state(_ api: APIClient, _ token: String, _ id: Int64) async throws -> [String: Any] {
+        try await api.get("/api/v1/customers/\(id)", token: token).json["provisioning"] as? [String: Any] ?? [:]
+    }
+
+    /// Redis stops while customers change: the changes wait in the outbox, and all converge once Redis is
+    /// back, even though it came back empty (no stream, no consumer group).
+    @Test func aRedisOutageLosesNothing() async throws {
+        try await TestRedis.with { redis in
+            try await TestApp.with(configure: { config in
+                fastProvisioning(&config)
+                config.redis.port = redis.port
+            }) { test in
+                let fixtures = try await Fixtures.make(test)
+                let tenant = fixtures.resellerA.id
+                try await test.http { api in
+                    let catalog = try await Catalog.make(api, fixtures)
+                    var ids: [Int64] = []
+                    for index in 1...6 {
+                        let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "outage-\(index)"))
+                        ids.append(Int64(try #require(created.json["id"] as? Int, "\(created.json)")))
+                    }
+                    try await test.withProvisioning {
+                        try await eventually(within: 10, "all six provisioned") {
+                            for index in 1...6 where try await ConvergenceTests.radcheck(test, "outage-\(index)").isEmpty { return false }
+                            return true
+                        }
+                        await redis.stop()
+                        try await Self.setStatus(test, tenant: tenant, Array(ids[0..<3]), "disabled")
+                        try await Task.sleep(for: .milliseconds(800))
+                        #expect(try await rowCounts(test, tenant: tenant).outbox == 3, "the changes wait in the outbox")
+                        #expect(try await ConvergenceTests.radcheck(test, "outage-1").isEmpty == false)
+                        try await redis.start()
+                        try await eventually(within: 10, "the waiting changes converge after Redis returns") {
+                            guard try await rowCounts(test, tenant: tenant).outbox == 0 else { return false }
+                            for index in 1...3 where try await !ConvergenceTests.radcheck(test, "outage-\(index)").isEmpty { return false }
+                            return true
+                        }
+                    }
+                    for index in 4...6 { #expect(try await ConvergenceTests.radcheck(test, "outage-\(index)").isEmpty == false) }
+                    // Sessions lived in the Redis that came back empty: sign in again.
+                    let owner = try await api.login("owner-a", Fixtures.password)
+                    for id in ids { #expect(try await Self.state(api, owner, id)["state"] as? String == "in_sync") }
+                }
+            }
+        }
+    }
+
+    /// A worker takes jobs and dies before acknowledging them: another worker claims them after the idle
+    /// time and does them.
+    @Test func aWorkerKilledMidJobIsReplaced() async throws {
+        try await TestApp.with(configure: fastProvisioning) { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                var ids: [Int64] = []
+                for index in 1...3 {
+                    let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "claimed-\(index)"))
+                    ids.append(Int64(try #require(created.json["id"] as? Int)))
+                }
+                #expect(try await OutboxRelay(service: test.app.provisioning).drain() == 3)
+                let stream = test.app.redis.key("{prov}:jobs")
+                _ = try? await test.app.redis.send("XGROUP", "CREATE", stream, "workers", "0", "MKSTREAM")
+                let taken = try await test.app.redis.send("XREADGROUP", "GROUP", "workers", "dead-worker", "COUNT", "100", "STREAMS", stream, ">")
+                #expect(taken.array?.first?.array?.last?.array?.count == 3, "the dead worker holds the three jobs")
+                _ = try await test.withProvisioning {
+                    try await eventually(within: 10, "the held jobs are claimed, done and acknowledged") {
+                        for index in 1...3 where try await ConvergenceTests.radcheck(test, "claimed-\(index)").isEmpty { return false }
+                        return try await test.app.redis.send("XPENDING", stream, "workers").array?.first?.integer == 0
+                    }
+                }
+                for id in ids { #expect(try await Self.state(api, catalog.ownerA, id)["state"] as? String == "in_sync") }
+            }
+        }
+    }
+
+    /// Every attempt fails (the database refuses the provisioner's writes): retries with backoff, then
+    /// `failed` with a readable reason, in the failure list and the dead-letter stream; once the cause is
+    /// gone a reprovision converges it.
+    @Test func failingJobsRetryThenFailThenRecoverOnReprovision() async throws {
+        try await TestApp.with(configure: { config in
+            fastProvisioning(&config)
+            config.provisioning.maxAttempts = 3
+        }) { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "refused-1"))
+                let id = Int64(try #require(created.json["id"] as? Int))
+                try await test.withProvisioning {
+                    try await eventually("provisioned") { try await Self.state(api, catalog.ownerA, id)["state"] as? String == "in_sync" }
+                    _ = try await test.app.database.withPlatformTransaction { connection in
+                        try await connection.query("REVOKE INSERT, DELETE ON radius.radusergroup FROM uplink_provisioner", logger: test.app.logger)
+                    }
+                    #expect(try await api.post("/api/v1/customers/\(id)/suspend", token: catalog.ownerA, json: ["reason": "unpaid"]).status == .ok)
+                    try await eventually(within: 10, "failed after three attempts") {
+                        try await Self.state(api, catalog.ownerA, id)["state"] as? String == "failed"
+                    }
+                    let state = try await Self.state(api, catalog.ownerA, id)
+                    #expect(state["attempts"] as? Int == 3, "\(state)")
+                    #expect((state["last_error"] as? String)?.contains("permission denied") == true, "\(state)")
+                    let failed = try await api.get("/api/v1/provisioning/failed", token: catalog.ownerA)
+                    #expect((failed.json["items"] as? [[String: Any]])?.first?["customer_id"] as? Int == Int(id), "\(failed.json)")
+                    #expect(try await test.app.redis.send("XLEN", test.app.redis.key("{prov}:dead")).integer == 1)
+
+                    _ = try await test.app.database.withPlatformTransaction { connection in
+                        try await connection.query("GRANT INSERT, DELETE ON radius.radusergroup TO uplink_provisioner", logger: test.app.logger)
+                    }
+                    #expect(try await api.post("/api/v1/customers/\(id)/reprovision", token: catalog.ownerA).status == .accepted)
+                    try await eventually("converged after the reprovision") {
+                        try await Self.state(api, catalog.ownerA, id)["state"] as? String == "in_sync"
+                    }
+                    let groups = try await test.app.database.withPlatformTransaction { connection in
+                        try await connection.scalar("SELECT string_agg(groupname, ',') FROM radius.radusergroup WHERE username = 'refused-1'",
+                                                    as: String.self, logger: test.app.logger)
+                    }
+                    #expect(groups?.hasSuffix("-suspended") == true, "\(groups ?? "none")")
+                    #expect(try await api.get("/api/v1/provisioning/failed", token: catalog.ownerA).json["total"] as? Int == 0)
+                }
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ package struct OutboxRelay: Service {
     let settings: ProvisioningSettings
     let logger: Logger
 
+    /// Also usable alone: `drain()` relays what is waiting now.
     package init(service: ProvisioningService) {
         self.database = service.database
         self.queue = JobQueue(redis: service.redis)

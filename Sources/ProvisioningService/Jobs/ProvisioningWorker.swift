@@ -57,23 +57,23 @@ package struct ProvisioningWorker: Service {
         }
     }
 
-    /// Every half second: due retries back into the stream; every few seconds: stale entries claimed and the
-    /// stream trimmed.
+    /// Every half second: due retries back into the stream; every two seconds: entries a dead worker left
+    /// unacknowledged are claimed; every ten: the stream is trimmed.
     private func maintain() async {
         var tick = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             tick += 1
             do {
-                try await queue.moveDueRetries(now: service.clock.now())
-                if tick % 10 == 0 {
+                try await queue.moveDueRetries(now: Date())
+                if tick % 4 == 0 {
                     let stale = try await queue.claimStale(consumer: consumer, idleMilliseconds: settings.claimIdleMilliseconds, count: settings.batchSize)
                     if !stale.isEmpty {
                         logger.info("claimed unacknowledged jobs", metadata: ["count": "\(stale.count)"])
                         try await process(stale)
                     }
-                    try await queue.trim()
                 }
+                if tick % 20 == 0 { try await queue.trim() }
             } catch {
                 logger.debug("provisioning maintenance failed", metadata: ["error": "\(error)"])
             }
@@ -115,7 +115,8 @@ package struct ProvisioningWorker: Service {
         let attempt = job.attempt + 1
         let reason = ProvisioningService.describe(error)
         let exhausted = attempt >= settings.maxAttempts
-        let due = exhausted ? nil : service.clock.now().addingTimeInterval(Double(backoffMilliseconds(attempt: attempt)) / 1000)
+        // Queue timing runs on the real clock, not the business clock (which tests hold still).
+        let due = exhausted ? nil : Date().addingTimeInterval(Double(backoffMilliseconds(attempt: attempt)) / 1000)
         logger.warning("provisioning failed", metadata: [
             "tenant.id": "\(job.tenantID)", "customer.id": "\(job.customerID)", "attempt": "\(attempt)", "error": "\(reason)",
         ])

@@ -2,8 +2,6 @@
 import Glibc
 #endif
 import Foundation
-import NIOCore
-import NIOPosix
 
 /// A private FreeRADIUS for one test database, started with the same script and configuration `make run`
 /// uses (`infra/freeradius.sh`), on free loopback ports, and stopped (its directory removed) afterwards.
@@ -17,9 +15,9 @@ package struct TestFreeRADIUS: Sendable {
 
     /// Starts FreeRADIUS on `database` of the test cluster, runs `body`, stops it whatever happens.
     package static func with<T: Sendable>(database: String, _ body: (TestFreeRADIUS) async throws -> T) async throws -> T {
-        let authPort = try await freeUDPPort()
-        var acctPort = try await freeUDPPort()
-        while acctPort == authPort { acctPort = try await freeUDPPort() }
+        let authPort = try await TestPorts.freeUDP()
+        var acctPort = try await TestPorts.freeUDP()
+        while acctPort == authPort { acctPort = try await TestPorts.freeUDP() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-radius-\(database)").path
         let pgPort = URLComponents(string: ProcessInfo.processInfo.environment["UPLINK_DATABASE_URL"] ?? "")?.port ?? 55433
         var environment = ProcessInfo.processInfo.environment
@@ -72,14 +70,6 @@ package struct TestFreeRADIUS: Sendable {
         }
     }
 
-    /// A UDP port nothing on loopback holds right now.
-    private static func freeUDPPort() async throws -> Int {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        guard port > 0 else { throw TestFailure("no free UDP port") }
-        return port
-    }
 }
 
 /// What FreeRADIUS answered: the packet type and its attributes (values unquoted).

@@ -1,6 +1,4 @@
 import Foundation
-import NIOCore
-import NIOPosix
 
 /// A private Redis on a free loopback port, for tests that stop and start it (a Redis outage) without
 /// touching the suite's shared one. Ephemeral: no snapshots, no AOF, so a restart comes back empty, the
@@ -12,7 +10,7 @@ package struct TestRedis: Sendable {
     package var url: String { "redis://127.0.0.1:\(port)" }
 
     package static func with<T: Sendable>(_ body: (TestRedis) async throws -> T) async throws -> T {
-        let port = try await freeTCPPort()
+        let port = try await TestPorts.freeTCP()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-redis-\(port)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let redis = TestRedis(port: port, directory: directory)
@@ -51,13 +49,5 @@ package struct TestRedis: Sendable {
                   answer.stdout.contains("PONG") else { return }
             try? await Task.sleep(for: .milliseconds(50))
         }
-    }
-
-    private static func freeTCPPort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        guard port > 0 else { throw TestFailure("no free TCP port") }
-        return port
     }
 }

@@ -55,7 +55,7 @@ import Testing
             #expect(pool.count == 0)
             await #expect(throws: RouterOSError.self) { try await pool.run("/ip/pool/print", on: router.clientConfig()) }
             // The router sees the connection go.
-            for _ in 0..<40 where router.openConnections > 0 { try await Task.sleep(for: .milliseconds(25)) }
+            for _ in 0..<200 where router.openConnections > 0 { try await Task.sleep(for: .milliseconds(25)) }
             #expect(router.openConnections == 0)
         }
     }

@@ -18,8 +18,8 @@ struct RadiusStore: Sendable {
         var customers = 0
         /// Usernames whose rows were not as wanted (rows deleted or inserted); empty when all were.
         var changedUsers = Set<String>()
-        /// Package group rows deleted or inserted.
-        var changedGroupRows = 0
+        /// Package groups whose rows changed.
+        var changedGroups = 0
     }
 
     /// Converges `customers` of one tenant to their desired state, read fresh inside the transaction under a
@@ -61,20 +61,18 @@ struct RadiusStore: Sendable {
             }
             let userNames = names.sorted()
             var changed = Set<String>()
-            changed.formUnion(try await connection.scalar(
-                "SELECT radius.converge_attributes('radcheck', \(userNames), \(check.users), \(check.attributes), \(check.ops), \(check.values))",
-                as: [String].self, logger: logger
-            ) ?? [])
-            changed.formUnion(try await connection.scalar(
-                "SELECT radius.converge_attributes('radreply', \(userNames), \(reply.users), \(reply.attributes), \(reply.ops), \(reply.values))",
-                as: [String].self, logger: logger
-            ) ?? [])
+            for (table, rows) in [("radcheck", check), ("radreply", reply)] {
+                changed.formUnion(try await connection.scalar(
+                    "SELECT radius.converge_attributes(\(table), \(userNames), \(rows.users), \(rows.attributes), \(rows.ops), \(rows.values))",
+                    as: [String].self, logger: logger
+                ) ?? [])
+            }
             changed.formUnion(try await connection.scalar(
                 "SELECT radius.converge_groups(\(userNames), \(groupUsers), \(groupNames), \(priorities))",
                 as: [String].self, logger: logger
             ) ?? [])
             outcome.changedUsers = changed
-            outcome.changedGroupRows = try await convergeGroups(Array(packages.values), on: connection)
+            outcome.changedGroups = try await convergeGroups(Array(packages.values), on: connection)
 
             let versionList = ids.map { versions[$0] ?? 0 }
             // A job's customers always get their state written; a reconcile's only when something changed or
@@ -228,8 +226,8 @@ struct RadiusStore: Sendable {
         return packages
     }
 
-    /// Writes the group rows of `packages` (both groups of each); a package edit reaches RADIUS with the next
-    /// convergence of any of its customers, and with every reconcile.
+    /// Writes the group rows of `packages` (both groups of each) and returns how many groups changed; a
+    /// package edit reaches RADIUS with the next convergence of any of its customers, and with every reconcile.
     private func convergeGroups(_ packages: [PackageProfile], on connection: PostgresConnection) async throws -> Int {
         guard !packages.isEmpty else { return 0 }
         var names: [String] = []
@@ -241,15 +239,14 @@ struct RadiusStore: Sendable {
                 for row in rows.check { check.append(group, row) }
             }
         }
-        var changed = try await connection.scalar(
-            "SELECT radius.converge_group_attributes('radgroupreply', \(names), \(reply.users), \(reply.attributes), \(reply.ops), \(reply.values))",
-            as: Int.self, logger: logger
-        ) ?? 0
-        changed += try await connection.scalar(
-            "SELECT radius.converge_group_attributes('radgroupcheck', \(names), \(check.users), \(check.attributes), \(check.ops), \(check.values))",
-            as: Int.self, logger: logger
-        ) ?? 0
-        return changed
+        var changed = Set<String>()
+        for (table, rows) in [("radgroupreply", reply), ("radgroupcheck", check)] {
+            changed.formUnion(try await connection.scalar(
+                "SELECT radius.converge_attributes(\(table), \(names), \(rows.users), \(rows.attributes), \(rows.ops), \(rows.values))",
+                as: [String].self, logger: logger
+            ) ?? [])
+        }
+        return changed.count
     }
 }
 

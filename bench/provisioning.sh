@@ -5,8 +5,9 @@
 #   2. a full reconcile when nothing has drifted (the timer's usual run), and its dry run;
 #   3. throughput: CHANGES customers of the largest tenant disabled in one statement (their outbox rows
 #      waiting), drained by ONE worker process (`uplink serve --roles worker`);
-#   4. latency under load: changes fed at RATE per second for LOAD_SECONDS while an API client disables
-#      customers one at a time and polls FreeRADIUS (radclient) until it answers Access-Reject.
+#   4. latency under load: changes fed at RATE per second for LOAD_SECONDS (customers of other tenants)
+#      while an API client (bench-002's owner) disables customers one at a time and polls FreeRADIUS
+#      (radclient) until it answers Access-Reject.
 # Everything runs on private services in .data/bench-provisioning, removed again on exit.
 #
 #   bash bench/provisioning.sh               # or: make bench-provisioning
@@ -50,9 +51,15 @@ sql() { PGPASSWORD=uplink psql -h 127.0.0.1 -p "$PG_PORT" -U uplink -d uplink -X
 
 cleanup() {
   local rc=$?
+  # Errors here must not cut the clean-up short.
+  set +e
   if [ -n "$WORKER_PID" ] && kill -0 "$WORKER_PID" 2>/dev/null; then
     kill -TERM "$WORKER_PID" 2>/dev/null || true
     wait "$WORKER_PID" 2>/dev/null || true
+  fi
+  if [ "$rc" -ne 0 ] && [ -s "$DATA_DIR/worker.log" ]; then
+    phase "Last lines of $DATA_DIR/worker.log"
+    tail -n 20 "$DATA_DIR/worker.log" >&2 || true
   fi
   env "${RADIUS_ENV[@]}" bash infra/freeradius.sh stop >/dev/null 2>&1 || true
   (exit "$rc")
@@ -96,6 +103,7 @@ phase "2. Full reconcile with nothing drifted, then its dry run"
 
 SCHEMA="$(sql "SELECT schema_name FROM platform.tenants WHERE slug = 'bench-001'")"
 TENANT="$(sql "SELECT id FROM platform.tenants WHERE slug = 'bench-001'")"
+PROBE_SCHEMA="$(sql "SELECT schema_name FROM platform.tenants WHERE slug = 'bench-002'")"
 
 phase "3. Throughput: $CHANGES customers of bench-001 disabled in one statement, one worker process"
 CHANGED="$(sql "
@@ -128,4 +136,4 @@ echo "RADIUS rows left for the disabled customers: $(sql "
 phase "4. Latency: $RATE changes/s for $LOAD_SECONDS s while an API client disables customers and polls FreeRADIUS"
 start_server
 python3 bench/provisioning_load.py --base-url "$BASE_URL" --pg-port "$PG_PORT" --radius-port "$RADIUS_AUTH_PORT" \
-  --secret bench-secret --rate "$RATE" --seconds "$LOAD_SECONDS" --schema "$SCHEMA" --tenant "$TENANT"
+  --secret bench-secret --rate "$RATE" --seconds "$LOAD_SECONDS" --schema "$PROBE_SCHEMA"

@@ -1,8 +1,8 @@
 """API-call-to-RADIUS-Reject latency under a steady provisioning load.
 
-A feeder flips customers of the other bench tenants between active and disabled at --rate changes per
+A feeder flips customers of bench tenants other than the first two between active and disabled at --rate changes per
 second (batches of a tenth of that every 100 ms, each batch the status change and its outbox rows in one
-statement, sent through one long-lived psql). Meanwhile a prober signs in as bench-001's owner and, one
+statement, sent through one long-lived psql). Meanwhile a prober signs in as bench-002's owner and, one
 customer at a time: checks FreeRADIUS accepts it (radclient), disables it through the API, and polls
 FreeRADIUS every 20 ms until it answers Access-Reject. Prints the achieved change rate and the latency
 percentiles. Standard library only (psql and radclient do the talking).
@@ -44,9 +44,11 @@ def api(base, method, path, token=None, body=None):
 
 
 def feeder(args, stop, counters):
-    """Flips customers of bench-002 … at the requested rate through one psql session."""
+    """Flips customers of bench-003 … at the requested rate through one psql session."""
     pool = []
-    for (schema,) in psql_rows(args.pg_port, "SELECT schema_name FROM platform.tenants WHERE slug LIKE 'bench-%' AND slug <> 'bench-001' ORDER BY id LIMIT 20"):
+    # Not bench-001 (the throughput run disabled its customers) nor bench-002 (the prober's).
+    for (schema,) in psql_rows(args.pg_port, "SELECT schema_name FROM platform.tenants WHERE slug LIKE 'bench-%' "
+                                             "AND slug NOT IN ('bench-001', 'bench-002') ORDER BY id LIMIT 20"):
         pool += [(schema, int(i)) for (i,) in psql_rows(
             args.pg_port, f"SELECT id FROM {schema}.customers WHERE status = 'active' AND deleted_at IS NULL ORDER BY id LIMIT 2000")]
     tenant_of = {schema: int(t) for schema, t in psql_rows(args.pg_port, "SELECT schema_name, id FROM platform.tenants")}
@@ -56,7 +58,7 @@ def feeder(args, stop, counters):
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env={"PGPASSWORD": "uplink", "PATH": "/usr/bin:/bin"},
     )
     cursor = 0
-    next_tick = time.monotonic()
+    counters["started"] = next_tick = time.monotonic()
     while not stop.is_set():
         batch = [pool[(cursor + k) % len(pool)] for k in range(per_batch)]
         cursor += per_batch
@@ -77,18 +79,19 @@ def feeder(args, stop, counters):
         delay = next_tick - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+    counters["stopped"] = time.monotonic()
     session.stdin.close()
     session.wait()
 
 
 def prober(args, stop, latencies, skipped):
     token = api(args.base_url, "POST", "/api/v1/auth/login",
-                body={"username": "bench-001-owner", "password": "bench-001-password"})["token"]
+                body={"username": "bench-002-owner", "password": "bench-002-password"})["token"]
     candidates = psql_rows(args.pg_port, f"""
         SELECT id, username FROM {args.schema}.customers
         WHERE status = 'active' AND type = 'pppoe_monthly' AND package_id IS NOT NULL AND deleted_at IS NULL
         ORDER BY id DESC LIMIT 500""")
-    password = "pass-b001-"
+    password = "pass-b002-"
     for cid, username in candidates:
         if stop.is_set():
             return
@@ -113,16 +116,14 @@ def main():
     parser.add_argument("--secret", required=True)
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--schema", required=True)
-    parser.add_argument("--tenant", type=int, required=True)
+    parser.add_argument("--schema", required=True, help="the prober's tenant schema (bench-002)")
     args = parser.parse_args()
 
     stop = threading.Event()
-    counters = {"changes": 0}
+    counters = {"changes": 0, "started": 0.0, "stopped": 0.0}
     latencies, skipped = [], []
     feed = threading.Thread(target=feeder, args=(args, stop, counters))
     probe = threading.Thread(target=prober, args=(args, stop, latencies, skipped))
-    started = time.monotonic()
     feed.start()
     time.sleep(2)  # let the load settle before measuring
     probe.start()
@@ -130,10 +131,10 @@ def main():
     stop.set()
     probe.join()
     feed.join()
-    elapsed = time.monotonic() - started
+    elapsed = counters["stopped"] - counters["started"]
     backlog = psql_rows(args.pg_port, "SELECT (SELECT count(*) FROM platform.outbox), "
                                       "(SELECT count(*) FROM platform.provisioning_state WHERE state = 'pending')")[0]
-    print(f"load: {counters['changes']} changes in {elapsed:.1f} s = {counters['changes'] / elapsed:,.0f}/s; "
+    print(f"load: {counters['changes']} changes fed in {elapsed:.1f} s = {counters['changes'] / elapsed:,.0f}/s; "
           f"backlog at the end: {backlog[0]} outbox rows, {backlog[1]} customers pending")
     if not latencies:
         raise SystemExit("no latency samples")

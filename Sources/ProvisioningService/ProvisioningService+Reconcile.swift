@@ -55,16 +55,16 @@ extension ProvisioningService {
                 let ids = try await customerIDs(tenantID: tenantID, after: after)
                 guard let last = ids.last else { break }
                 after = last
-                let outcome = try await store.converge(tenantID: tenantID, versions: Dictionary(uniqueKeysWithValues: ids.map { ($0, 0) }), dryRun: dryRun)
+                let changed = try await convergeLoggingSessionFailures(tenantID: tenantID, ids: ids, dryRun: dryRun)
                 report.customers += ids.count
-                note(outcome.changedUsers.map { "\(tenantID):\($0)" }, in: &report)
+                note(changed.map { "\(tenantID):\($0)" }, in: &report)
                 _ = try await takeLease(tenantID: tenantID, holder: holder)
             }
             // Customers whose row is gone (purged) but whose RADIUS rows may not be.
             let vanished = try await vanishedCustomers(tenantID: tenantID)
             if !vanished.isEmpty {
-                let outcome = try await store.converge(tenantID: tenantID, versions: Dictionary(uniqueKeysWithValues: vanished.map { ($0, 0) }), dryRun: dryRun)
-                note(outcome.changedUsers.map { "\(tenantID):\($0)" }, in: &report)
+                let changed = try await convergeLoggingSessionFailures(tenantID: tenantID, ids: vanished, dryRun: dryRun)
+                note(changed.map { "\(tenantID):\($0)" }, in: &report)
             }
             try await releaseLease(tenantID: tenantID, holder: holder)
         }
@@ -76,7 +76,20 @@ extension ProvisioningService {
         return report
     }
 
-    private func note(_ drifted: [String], in report: inout ReconcileReport) {
+    /// A reconcile batch; sessions that could not be ended stay `disconnect_pending` for the next job or run.
+    private func convergeLoggingSessionFailures(tenantID: Int64, ids: [Int64], dryRun: Bool) async throws -> Set<String> {
+        let outcome = try await store.converge(tenantID: tenantID, versions: Dictionary(uniqueKeysWithValues: ids.map { ($0, 0) }), dryRun: dryRun)
+        if !dryRun {
+            do {
+                try await apply(outcome.sessionActions, tenantID: tenantID)
+            } catch {
+                logger.warning("reconcile could not end sessions", metadata: ["tenant.id": "\(tenantID)", "error": "\(error)"])
+            }
+        }
+        return outcome.changedUsers
+    }
+
+    private func note(_ drifted: some Collection<String>, in report: inout ReconcileReport) {
         report.drifted += drifted.count
         report.samples += drifted.sorted().prefix(max(0, 50 - report.samples.count))
     }

@@ -13,6 +13,8 @@ package struct ProvisioningService: Sendable {
     package let logger: Logger
     let clock: any WallClock
     let store: RadiusStore
+    /// Disconnect- and CoA-Requests to the routers (one UDP socket, shared).
+    let dynamicAuth: DynamicAuthClient
 
     package init(
         database: Database, redis: RedisClient, dataKey: DataKey, settings: ProvisioningSettings,
@@ -24,14 +26,24 @@ package struct ProvisioningService: Sendable {
         self.clock = clock
         self.logger = logger
         self.store = RadiusStore(database: database, secrets: SecretBox(key: dataKey), policy: RadiusPolicy(settings: settings), logger: logger)
+        self.dynamicAuth = DynamicAuthClient(logger: logger)
+    }
+
+    /// Closes the sockets the service holds.
+    package func shutdown() async {
+        await dynamicAuth.shutdown()
     }
 
     /// Converges these customers of one tenant now (the worker's step, also used by tools and tests) and
     /// returns the usernames whose rows had to change. `versions`: customer id → the outbox version the run
     /// stands for (0 when none). `dryRun`: find the drift, change nothing.
+    /// Open sessions of customers whose rows changed are ended (or told their new rate) after the commit;
+    /// a request that does not get through fails the call, so the job is retried.
     @discardableResult
     package func converge(tenantID: Int64, versions: [Int64: Int64], dryRun: Bool = false) async throws -> Set<String> {
-        try await store.converge(tenantID: tenantID, versions: versions, dryRun: dryRun).changedUsers
+        let outcome = try await store.converge(tenantID: tenantID, versions: versions, dryRun: dryRun)
+        if !dryRun { try await apply(outcome.sessionActions, tenantID: tenantID) }
+        return outcome.changedUsers
     }
 
     /// A readable reason for the failure list: service errors by message, anything else by type.

@@ -116,6 +116,7 @@ package struct UplinkApplication: Sendable {
     }
 
     package func shutdown() async {
+        await provisioning.shutdown()
         await redis.shutdown()
         await hasher.shutdown()
     }

@@ -404,3 +404,133 @@ func radiusPackage(_ api: APIClient, _ catalog: Catalog, _ fixtures: Fixtures, n
         }
     }
 }
+
+/// Disconnect now: a change that must take effect at once reaches the router's open sessions as an RFC 5176
+/// request (a test NAS listens for them), signed with the router's RADIUS secret; on demand too.
+@Suite struct DisconnectTests {
+    /// A router on 127.0.0.1 whose dynamic-authorization port is the test NAS's.
+    static func router(_ api: APIClient, _ catalog: Catalog, _ fixtures: Fixtures, nas: TestNAS, coa: Bool) async throws -> Int {
+        let created = try await api.post("/api/v1/routers", token: catalog.admin, json: [
+            "name": "Test NAS", "nas_ip": "127.0.0.1", "radius_secret": nas.secret, "api_host": "127.0.0.1", "api_port": 1,
+            "api_username": "uplink", "coa_port": nas.port, "disconnect_method": "radius", "coa_enabled": coa,
+        ])
+        try #require(created.status == .created, "\(created.json)")
+        let id = try #require(created.json["id"] as? Int)
+        let assigned = try await api.request(.put, "/api/v1/routers/\(id)/assignments", token: catalog.admin,
+                                             json: ["tenant_ids": [fixtures.resellerA.id]])
+        try #require(assigned.status == .ok, "\(assigned.json)")
+        return id
+    }
+
+    static func openSession(_ test: TestApp, _ username: String, _ session: String) async throws {
+        _ = try await test.app.database.withPlatformTransaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO radius.radacct (acctsessionid, acctuniqueid, username, nasipaddress, acctstarttime, acctupdatetime, framedipaddress)
+                VALUES (\(session), \(session + "-unique"), \(username), '127.0.0.1', now(), now(), '10.10.0.9')
+                """,
+                logger: test.app.logger
+            )
+        }
+    }
+
+    static func requests(_ nas: TestNAS, _ code: RadiusCode) -> [TestNAS.ReceivedRequest] { nas.received.filter { $0.code == code } }
+
+    @Test func suspendDisconnectsPackageChangeSendsCoAAndOnDemandToo() async throws {
+        try await TestNAS.with(secret: "router-secret-1") { nas in
+            try await TestApp.with(configure: fastProvisioning) { test in
+                let fixtures = try await Fixtures.make(test)
+                try await test.http { api in
+                    let catalog = try await Catalog.make(api, fixtures)
+                    _ = try await Self.router(api, catalog, fixtures, nas: nas, coa: true)
+                    let faster = try await radiusPackage(api, catalog, fixtures, name: "Home 30M", down: 30720, up: 15360)
+                    let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "online-1"))
+                    let id = Int64(try #require(created.json["id"] as? Int))
+                    try await test.withProvisioning {
+                        try await eventually("provisioned") { try await ProvisioningFaultTests.state(api, catalog.ownerA, id)["state"] as? String == "in_sync" }
+                        try await Self.openSession(test, "online-1", "8a000001")
+
+                        // A package change, the router takes CoA: the session gets the new rate.
+                        #expect(try await api.post("/api/v1/customers/\(id)/change-package", token: catalog.ownerA, json: ["package_id": faster]).status == .ok)
+                        try await eventually("CoA sent") { !Self.requests(nas, .coaRequest).isEmpty }
+                        let coa = try #require(Self.requests(nas, .coaRequest).first)
+                        #expect(coa.verification.authenticatorValid && coa.verification.messageAuthenticator == .valid, "\(coa.verification)")
+                        let rate = coa.attributes.compactMap(\.vendorAttributes).flatMap { $0 }.first { $0.vendorID == 14988 && $0.type == 8 }
+                        #expect(rate?.stringValue?.hasPrefix("15360k/30720k") == true, "\(coa.attributes)")
+                        #expect(coa.attributes.contains { $0.type == .acctSessionID && $0.stringValue == "8a000001" })
+
+                        // Suspended: the session is ended (Disconnect-Request with the session's identity).
+                        #expect(try await api.post("/api/v1/customers/\(id)/suspend", token: catalog.ownerA, json: ["reason": "unpaid"]).status == .ok)
+                        try await eventually("Disconnect sent") { !Self.requests(nas, .disconnectRequest).isEmpty }
+                        let disconnect = try #require(Self.requests(nas, .disconnectRequest).first)
+                        #expect(disconnect.verification.authenticatorValid && disconnect.verification.messageAuthenticator == .valid)
+                        #expect(disconnect.attributes.contains { $0.type == .userName && $0.stringValue == "online-1" })
+                        #expect(disconnect.attributes.contains { $0.type == .acctSessionID && $0.stringValue == "8a000001" })
+                        #expect(disconnect.attributes.contains { $0.type == .nasIPAddress && $0.ipv4AddressValue == "127.0.0.1" })
+                        try await eventually("settled") {
+                            let state = try await ProvisioningFaultTests.state(api, catalog.ownerA, id)
+                            return state["state"] as? String == "in_sync"
+                        }
+                    }
+                    // On demand: every open session, answered per session, and every request recorded.
+                    let onDemand = try await api.post("/api/v1/customers/\(id)/disconnect", token: catalog.ownerA)
+                    #expect(onDemand.status == .ok, "\(onDemand.json)")
+                    let sessions = try #require(onDemand.json["sessions"] as? [[String: Any]])
+                    #expect(sessions.count == 1 && sessions.first?["result"] as? String == "ack" && sessions.first?["nas_ip"] as? String == "127.0.0.1",
+                            "\(sessions)")
+                    let ownerB = try await api.login("owner-b", Fixtures.password)
+                    #expect(try await api.post("/api/v1/customers/\(id)/disconnect", token: ownerB).status == .notFound)
+                    let audit = try await test.app.database.withPlatformTransaction { connection in
+                        try await connection.scalar(
+                            "SELECT string_agg(method || ':' || reason || ':' || result, ',' ORDER BY id) FROM platform.disconnects WHERE customer_id = \(id)",
+                            as: String.self, logger: test.app.logger
+                        )
+                    }
+                    #expect(audit == "coa:provisioning:ack,disconnect:provisioning:ack,disconnect:on_demand:ack", "\(audit ?? "none")")
+                }
+            }
+        }
+    }
+
+    /// A router that does not answer: the job fails and is retried (the rows are converged, the request is
+    /// sent again each time), and settles once the router answers.
+    @Test func anUnansweredDisconnectIsRetriedUntilItIsAnswered() async throws {
+        try await TestNAS.with(secret: "router-secret-2") { nas in
+            try await TestApp.with(configure: fastProvisioning) { test in
+                let fixtures = try await Fixtures.make(test)
+                try await test.http { api in
+                    let catalog = try await Catalog.make(api, fixtures)
+                    _ = try await Self.router(api, catalog, fixtures, nas: nas, coa: false)
+                    let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "online-2"))
+                    let id = Int64(try #require(created.json["id"] as? Int))
+                    try await test.withProvisioning {
+                        try await eventually("provisioned") { try await ProvisioningFaultTests.state(api, catalog.ownerA, id)["state"] as? String == "in_sync" }
+                        try await Self.openSession(test, "online-2", "8b000001")
+                        var silent = nas.behaviour
+                        silent.answer = .silent
+                        nas.behaviour = silent
+                        #expect(try await api.post("/api/v1/customers/\(id)/disable", token: catalog.ownerA, json: [:]).status == .ok)
+                        try await eventually(within: 10, "a failed attempt recorded") {
+                            let state = try await ProvisioningFaultTests.state(api, catalog.ownerA, id)
+                            return (state["attempts"] as? Int ?? 0) >= 1 && (state["last_error"] as? String)?.contains("sessions") == true
+                        }
+                        #expect(try await ConvergenceTests.radcheck(test, "online-2").isEmpty, "the rows are gone even while the router is silent")
+                        var answering = nas.behaviour
+                        answering.answer = .ack
+                        nas.behaviour = answering
+                        try await eventually(within: 10, "settled after the router answers") {
+                            try await ProvisioningFaultTests.state(api, catalog.ownerA, id)["state"] as? String == "in_sync"
+                        }
+                    }
+                    let results = try await test.app.database.withPlatformTransaction { connection in
+                        try await connection.scalar(
+                            "SELECT string_agg(result, ',' ORDER BY id) FROM platform.disconnects WHERE customer_id = \(id)",
+                            as: String.self, logger: test.app.logger
+                        )
+                    }
+                    #expect(results?.hasPrefix("timeout") == true && results?.hasSuffix("ack") == true, "\(results ?? "none")")
+                }
+            }
+        }
+    }
+}

@@ -31,6 +31,9 @@ CREATE TABLE platform.provisioning_state (
     requested_version bigint NOT NULL DEFAULT 0,
     applied_version bigint NOT NULL DEFAULT 0,
     next_attempt_at timestamptz,
+    -- The customer's rows changed while it had open sessions, and they have not all been ended (or told
+    -- the new rate) yet: a retry of the job sends the requests again even though the rows are converged.
+    disconnect_pending boolean NOT NULL DEFAULT false,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, customer_id)
 );

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Platform
 
-/// `/api/v1/provisioning/failed`, `/api/v1/customers/{id}/reprovision`.
+/// `/api/v1/provisioning/failed`, `/api/v1/customers/{id}/reprovision`, `/api/v1/customers/{id}/disconnect`.
 package struct ProvisioningRoutes: Sendable {
     let provisioning: ProvisioningService
 
@@ -11,6 +11,7 @@ package struct ProvisioningRoutes: Sendable {
     package func register(on api: RouterGroup<AppRequestContext>) {
         api.get("provisioning/failed", use: failures)
         api.post("customers/{id}/reprovision", use: reprovision)
+        api.post("customers/{id}/disconnect", use: disconnect)
     }
 
     /// What a reprovision answers: the job is queued, not yet done.
@@ -29,6 +30,11 @@ package struct ProvisioningRoutes: Sendable {
         let query = request.uri.queryParameters
         let page = try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
         return try await provisioning.failures(for: principal, page: page)
+    }
+
+    @Sendable func disconnect(_ request: Request, context: AppRequestContext) async throws -> DisconnectReport {
+        let actor = Actor(principal: try context.require(.customersWrite), requestID: context.requestID, clientIP: context.clientIP)
+        return try await provisioning.disconnect(customerID: try context.parameters.requireID("id"), by: actor)
     }
 
     @Sendable func reprovision(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Queued> {

@@ -16,7 +16,11 @@ package struct Reconciler: Service {
 
     package func run() async throws {
         let interval = service.settings.reconcileIntervalSeconds
-        guard interval > 0 else { return }
+        // A service that returns ends its whole group: when turned off, wait for shutdown instead.
+        guard interval > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
         await cancelWhenGracefulShutdown {
             var wait = min(60, interval)
             while !Task.isCancelled {

@@ -20,6 +20,8 @@ struct RadiusStore: Sendable {
         var changedUsers = Set<String>()
         /// Package groups whose rows changed.
         var changedGroups = 0
+        /// Customers whose open sessions must end (or be told their new rate) now that their rows changed.
+        var sessionActions: [SessionAction] = []
     }
 
     /// Converges `customers` of one tenant to their desired state, read fresh inside the transaction under a
@@ -45,11 +47,13 @@ struct RadiusStore: Sendable {
             var groupUsers: [String] = [], groupNames: [String] = [], priorities: [Int32] = []
             // The name each customer's rows are under after this run; "" for none (arrays cannot carry NULLs here).
             var appliedNames: [String] = []
+            var wanted: [Int64: UserRadiusRows] = [:]
             for entry in subjects {
                 if let previous = entry.appliedUsername { names.insert(previous) }
                 guard let subject = entry.subject else { appliedNames.append(""); continue }
                 names.insert(subject.username)
                 let rows = policy.rows(for: subject, package: subject.packageID.flatMap { packages[$0] })
+                wanted[subject.customerID] = rows
                 appliedNames.append(subject.username)
                 for row in rows.check { check.append(subject.username, row) }
                 for row in rows.reply { reply.append(subject.username, row) }
@@ -60,18 +64,23 @@ struct RadiusStore: Sendable {
                 }
             }
             let userNames = names.sorted()
-            var changed = Set<String>()
+            var attributesChanged = Set<String>()
             for (table, rows) in [("radcheck", check), ("radreply", reply)] {
-                changed.formUnion(try await connection.scalar(
+                attributesChanged.formUnion(try await connection.scalar(
                     "SELECT radius.converge_attributes(\(table), \(userNames), \(rows.users), \(rows.attributes), \(rows.ops), \(rows.values))",
                     as: [String].self, logger: logger
                 ) ?? [])
             }
-            changed.formUnion(try await connection.scalar(
+            let groupsChanged = Set(try await connection.scalar(
                 "SELECT radius.converge_groups(\(userNames), \(groupUsers), \(groupNames), \(priorities))",
                 as: [String].self, logger: logger
             ) ?? [])
+            let changed = attributesChanged.union(groupsChanged)
             outcome.changedUsers = changed
+            outcome.sessionActions = try await sessionActions(
+                subjects, wanted: wanted, packages: packages, attributesChanged: attributesChanged, groupsChanged: groupsChanged, on: connection
+            )
+            let pendingIDs = outcome.sessionActions.map(\.customerID)
             outcome.changedGroups = try await convergeGroups(Array(packages.values), on: connection)
 
             let versionList = ids.map { versions[$0] ?? 0 }
@@ -83,12 +92,14 @@ struct RadiusStore: Sendable {
             try await connection.query(
                 """
                 INSERT INTO platform.provisioning_state AS s
-                    (tenant_id, customer_id, username, state, attempts, requested_version, applied_version, updated_at)
-                SELECT \(tenantID), j.id, NULLIF(j.username, ''), 'in_sync', 0, j.version, j.version, now()
+                    (tenant_id, customer_id, username, state, attempts, requested_version, applied_version, disconnect_pending, updated_at)
+                SELECT \(tenantID), j.id, NULLIF(j.username, ''), 'in_sync', 0, j.version, j.version,
+                       j.id = ANY(\(pendingIDs)::bigint[]), now()
                 FROM unnest(\(ids)::bigint[], \(appliedNames)::text[], \(versionList)::bigint[]) j(id, username, version)
                 LEFT JOIN platform.provisioning_state o ON o.tenant_id = \(tenantID) AND o.customer_id = j.id
                 WHERE j.version > 0 OR o.customer_id IS NULL OR o.username IS DISTINCT FROM NULLIF(j.username, '')
-                   OR o.state <> 'in_sync' OR j.id = ANY(\(touched)::bigint[])
+                   OR o.state <> 'in_sync' OR o.disconnect_pending OR j.id = ANY(\(touched)::bigint[])
+                   OR j.id = ANY(\(pendingIDs)::bigint[])
                 ORDER BY j.id
                 ON CONFLICT (tenant_id, customer_id) DO UPDATE SET
                     username = EXCLUDED.username,
@@ -96,7 +107,8 @@ struct RadiusStore: Sendable {
                     requested_version = greatest(s.requested_version, EXCLUDED.requested_version),
                     state = CASE WHEN greatest(s.applied_version, EXCLUDED.applied_version) >= s.requested_version
                                  THEN 'in_sync' ELSE 'pending' END,
-                    attempts = 0, last_error = NULL, next_attempt_at = NULL, updated_at = now()
+                    attempts = 0, last_error = NULL, next_attempt_at = NULL, disconnect_pending = EXCLUDED.disconnect_pending,
+                    updated_at = now()
                 """,
                 logger: logger
             )
@@ -116,6 +128,38 @@ struct RadiusStore: Sendable {
             }
         }
         return try await database.withPlatformTransaction(body)
+    }
+
+    /// What must happen to the open sessions of the customers whose rows changed (or whose earlier request
+    /// did not get through): a CoA with the new rate when only the package group changed and the customer
+    /// stays active, a Disconnect otherwise (rejected, suspended, password, MAC or address changed, renamed).
+    /// Only customers with an open session in `radius.radacct` are returned.
+    private func sessionActions(
+        _ subjects: [SubjectRow], wanted: [Int64: UserRadiusRows], packages: [Int64: PackageProfile],
+        attributesChanged: Set<String>, groupsChanged: Set<String>, on connection: PostgresConnection
+    ) async throws -> [SessionAction] {
+        var candidates: [SessionAction] = []
+        for entry in subjects {
+            let current = entry.subject?.username
+            let names = Set([current, entry.appliedUsername].compactMap { $0 })
+            let touched = !names.isDisjoint(with: attributesChanged) || !names.isDisjoint(with: groupsChanged)
+            guard touched || entry.disconnectPending else { continue }
+            var action = SessionAction(customerID: entry.customerID, usernames: names.sorted(), newRateLimit: nil)
+            if let subject = entry.subject, let rows = wanted[subject.customerID], !entry.disconnectPending,
+               entry.appliedUsername == nil || entry.appliedUsername == subject.username,
+               !attributesChanged.contains(subject.username), let group = rows.groups.first,
+               let package = subject.packageID.flatMap({ packages[$0] }), group == package.activeGroup {
+                action.newRateLimit = package.rateLimit
+            }
+            candidates.append(action)
+        }
+        guard !candidates.isEmpty else { return [] }
+        var online = Set<String>()
+        for try await name in try await connection.query(
+            "SELECT DISTINCT username FROM radius.radacct WHERE username = ANY(\(candidates.flatMap(\.usernames))) AND acctstoptime IS NULL",
+            logger: logger
+        ).decode(String.self) { online.insert(name) }
+        return candidates.filter { !online.isDisjoint(with: $0.usernames) }
     }
 
     /// Records a failed attempt: `pending` with the time of the next attempt, or `failed` after the last.
@@ -156,6 +200,7 @@ struct RadiusStore: Sendable {
         var customerID: Int64
         var subject: NetworkSubject?
         var appliedUsername: String?
+        var disconnectPending = false
     }
 
     private func readSubjects(tenantID: Int64, ids: [Int64], on connection: PostgresConnection) async throws -> [SubjectRow] {
@@ -164,7 +209,7 @@ struct RadiusStore: Sendable {
             SELECT i.id, c.username, c.password_enc, c.type, c.status, c.deleted_at IS NOT NULL, c.expires_at,
                    host(c.static_ip), c.package_id,
                    (SELECT array_agg(d.mac::text ORDER BY d.mac) FROM customer_devices d WHERE d.customer_id = c.id),
-                   s.username
+                   s.username, coalesce(s.disconnect_pending, false)
             FROM unnest(\(ids)::bigint[]) i(id)
             LEFT JOIN customers c ON c.id = i.id
             LEFT JOIN platform.provisioning_state s ON s.tenant_id = \(tenantID) AND s.customer_id = i.id
@@ -174,11 +219,11 @@ struct RadiusStore: Sendable {
         )
         let context = SecretBox.customerPasswordContext(tenantID: tenantID)
         var result: [SubjectRow] = []
-        for try await (id, username, sealed, type, status, deleted, expiresAt, staticIP, packageID, macs, applied) in rows.decode(
-            (Int64, String?, Data?, String?, String?, Bool?, Date?, String?, Int64?, [String]?, String?).self
+        for try await (id, username, sealed, type, status, deleted, expiresAt, staticIP, packageID, macs, applied, pending) in rows.decode(
+            (Int64, String?, Data?, String?, String?, Bool?, Date?, String?, Int64?, [String]?, String?, Bool).self
         ) {
             guard let username, let typeText = type, let customerType = CustomerType(rawValue: typeText), let status else {
-                result.append(SubjectRow(customerID: id, subject: nil, appliedUsername: applied))
+                result.append(SubjectRow(customerID: id, subject: nil, appliedUsername: applied, disconnectPending: pending))
                 continue
             }
             // A password that does not open (a foreign or corrupt value) provisions no login, never a wrong one.
@@ -190,7 +235,7 @@ struct RadiusStore: Sendable {
                 customerID: id, username: username, password: password, type: customerType, status: status,
                 deleted: deleted ?? false, expiresAt: expiresAt, staticIP: staticIP, packageID: packageID, macs: macs ?? []
             )
-            result.append(SubjectRow(customerID: id, subject: subject, appliedUsername: applied))
+            result.append(SubjectRow(customerID: id, subject: subject, appliedUsername: applied, disconnectPending: pending))
         }
         return result
     }
@@ -248,6 +293,15 @@ struct RadiusStore: Sendable {
         }
         return changed.count
     }
+}
+
+/// One customer's open sessions to end, or to re-authorize with a new rate.
+struct SessionAction: Sendable, Hashable {
+    var customerID: Int64
+    /// The usernames its sessions may run under (the current one, and the one before a rename).
+    var usernames: [String]
+    /// Set: a CoA-Request with this `Mikrotik-Rate-Limit` where the router takes CoA; nil: Disconnect.
+    var newRateLimit: String?
 }
 
 /// Rows as parallel arrays, the shape `unnest` takes them in.

@@ -258,6 +258,14 @@ package enum OpenAPIDocument {
         .init("POST", "/api/v1/customers/{id}/reprovision", "Queue the customer's provisioning again (202): its RADIUS rows are rewritten from its record",
               tag: "provisioning", scope: "customers:write", status: 202,
               response: .object(["customer_id": .integer, "state": .enumeration(["pending"])]), errors: [401, 403, 404]),
+        .init("POST", "/api/v1/customers/{id}/disconnect",
+              "End the customer's open sessions now: a RADIUS Disconnect-Request to each session's NAS; every request is recorded",
+              tag: "provisioning", scope: "customers:write",
+              response: .object(["customer_id": .integer, "sessions": .array(.object([
+                  "username": .string, "nas_ip": .string, "acct_session_id": .string,
+                  "method": .enumeration(["disconnect", "coa", "api", "none"]),
+                  "result": .enumeration(["ack", "nak", "timeout", "error", "skipped"]), "detail": .string,
+              ]))]), errors: [401, 403, 404]),
     ] + actionOperations
 
     static let actionSummaries: [(String, String, Schema)] = [

@@ -190,7 +190,7 @@ extension CustomerService {
         }
         return try await database.withTenantTransaction(principal.tenantScope) { connection in
             let context = try await customers.writeContext(
-                operatorID: operatorID, packageID: packageID, profileID: profileID, zoneID: draft.zoneID, on: connection
+                operatorID: operatorID, packageID: packageID, profileID: profileID, zoneID: draft.zoneID, nasID: draft.nasID, on: connection
             )
             try Self.check(context, operatorID: operatorID, packageID: packageID, type: type, principal: principal, newPackage: true)
             draft.custom = try Self.customValues(input.customFields ?? [:], current: [:], fields: context.fields)
@@ -261,11 +261,15 @@ extension CustomerService {
             if nulls.contains("notes") { sets.append("notes = NULL") } else if let value = input.notes { sets.append("notes = \(b.bind(try Validate.text(value, field: "notes", max: 5000)))") }
             if let code = input.code { sets.append("code = \(b.bind(try Self.code(code)))") }
 
+            // Only a router being given is checked: one the customer is already on stays, even when its tenant's
+            // assignment has gone since.
             let context = try await customers.writeContext(
-                operatorID: current.operatorID, packageID: current.packageID, profileID: profileID, zoneID: zoneID, on: connection
+                operatorID: current.operatorID, packageID: current.packageID, profileID: profileID, zoneID: zoneID,
+                nasID: nulls.contains("nas_id") ? nil : input.nasID, on: connection
             )
             guard context.zoneExists else { throw PlatformError.unprocessable(field: "zone_id", code: "unknown_reference", reason: "no such zone") }
             guard context.profileExists else { throw PlatformError.unprocessable(field: "billing_profile_id", code: "unknown_reference", reason: "no such billing profile") }
+            guard context.routerVisible else { throw Self.routerNotVisible }
             let custom = try Self.customValues(input.customFields ?? [:], current: current.customFields, fields: context.fields)
             if custom != current.customFields { sets.append("custom = \(b.bind(CustomerRepository.json(custom)))::jsonb") }
             guard !sets.isEmpty else { return current }
@@ -281,6 +285,9 @@ extension CustomerService {
 
     // MARK: Rules
 
+    /// A `nas_id` that is no router, or one not assigned to the caller's tenant (the admin's tenant may use all).
+    static let routerNotVisible = PlatformError.unprocessable(field: "nas_id", code: "unknown_reference", reason: "no such router assigned to your tenant")
+
     /// Checks a write's references: the operator is visible and active, the package exists, is for this
     /// type, is active and is assigned to the operator (the ISP's own operator may use every package).
     static func check(_ context: WriteContext, operatorID: Int64, packageID: Int64?, type: CustomerType, principal: Principal, newPackage: Bool) throws {
@@ -294,6 +301,7 @@ extension CustomerService {
         guard context.profileExists else {
             throw PlatformError.unprocessable(field: "billing_profile_id", code: "unknown_reference", reason: "no such billing profile")
         }
+        guard context.routerVisible else { throw routerNotVisible }
         guard let packageID else { return }
         guard let packageType = context.packageType else {
             throw PlatformError.unprocessable(field: "package_id", code: "unknown_reference", reason: "no such package \(packageID)")

@@ -98,7 +98,9 @@ extension ProvisioningService {
             _ = try await database.withPlatformConnection { connection in
                 try await connection.query(
                     """
-                    UPDATE platform.provisioning_state SET disconnect_pending = false
+                    UPDATE platform.provisioning_state
+                    SET disconnect_pending = false,
+                        state = CASE WHEN applied_version >= requested_version THEN 'in_sync' ELSE state END, updated_at = now()
                     WHERE tenant_id = \(tenantID) AND customer_id = ANY(\(settled)::bigint[])
                     """,
                     logger: logger

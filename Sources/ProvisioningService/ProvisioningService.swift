@@ -5,16 +5,22 @@ import PostgresNIO
 
 /// Customers' network state in FreeRADIUS (and, as they arrive, on the routers): the outbox relay, the job
 /// queue and its workers, convergence of a customer's `radius` rows, per-customer provisioning state,
-/// reprovisioning and the failure list.
+/// reprovisioning and the failure list; and the routers themselves (their FreeRADIUS client rows and API
+/// connection tests).
 package struct ProvisioningService: Sendable {
     package let database: Database
     package let redis: RedisClient
     package let settings: ProvisioningSettings
     package let logger: Logger
+    /// One API connection per router, shared by everything that talks to routers. A `Service`: run it in the
+    /// process's service group (or call `shutdown()`), which closes the connections.
+    package let routerPool: RouterOSPool
     let clock: any WallClock
     let store: RadiusStore
     /// Disconnect- and CoA-Requests to the routers (one UDP socket, shared).
     let dynamicAuth: DynamicAuthClient
+    let routerRepository: RouterRepository
+    let routerProbe: RouterProbe
 
     package init(
         database: Database, redis: RedisClient, dataKey: DataKey, settings: ProvisioningSettings,
@@ -27,11 +33,15 @@ package struct ProvisioningService: Sendable {
         self.logger = logger
         self.store = RadiusStore(database: database, secrets: SecretBox(key: dataKey), policy: RadiusPolicy(settings: settings), logger: logger)
         self.dynamicAuth = DynamicAuthClient(logger: logger)
+        self.routerPool = RouterOSPool(logger: logger)
+        self.routerRepository = RouterRepository(secrets: SecretBox(key: dataKey), logger: logger)
+        self.routerProbe = RouterProbe(logger: logger)
     }
 
-    /// Closes the sockets the service holds.
+    /// Closes the sockets and connections the service holds.
     package func shutdown() async {
         await dynamicAuth.shutdown()
+        await routerPool.shutdown()
     }
 
     /// Converges these customers of one tenant now (the worker's step, also used by tools and tests) and

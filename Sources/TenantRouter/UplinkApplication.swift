@@ -81,16 +81,17 @@ package struct UplinkApplication: Sendable {
         CatalogRoutes(billing: billing).register(on: api)
         MoneyRoutes(billing: billing).register(on: api)
         ProvisioningRoutes(provisioning: provisioning).register(on: api)
+        RouterRoutes(provisioning: provisioning).register(on: api)
         return router
     }
 
-    /// The HTTP application with the Postgres pool and the Redis pool as lifecycle services.
+    /// The HTTP application with the Postgres pool, the Redis pool and the routers' API connections as lifecycle services.
     /// `extraServices`: further roles run in the same process (the scheduler).
     package func buildApplication(extraServices: [any Service] = []) -> some ApplicationProtocol {
         Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "uplink"),
-            services: [database.client, redis] + extraServices,
+            services: [database.client, redis, provisioning.routerPool] + extraServices,
             logger: logger
         )
     }

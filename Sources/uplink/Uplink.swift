@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import Platform
 import Prometheus
+import ProvisioningService
 import ServiceLifecycle
 import TenantRouter
 import UnixSignals
@@ -76,7 +77,8 @@ struct Serve: AsyncParsableCommand {
             try await app.buildApplication(extraServices: extra).runService()
         } else {
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: app.database.client), .init(service: app.redis)] + extra.map { .init(service: $0) },
+                services: [.init(service: app.database.client), .init(service: app.redis), .init(service: app.provisioning.routerPool)]
+                    + extra.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger
             ))
             try await group.run()

@@ -17,7 +17,8 @@ GRANT SELECT ON platform.tenants TO uplink_provisioner;
 
 -- One row per customer the provisioning pipeline has seen. `requested_version` is the newest outbox row
 -- relayed for the customer, `applied_version` the newest one a convergence has covered: the customer is
--- `in_sync` when applied ≥ requested, `pending` while a job is queued or waiting for its retry, `failed`
+-- `in_sync` when applied ≥ requested and no session is left to end, `pending` while a job is queued or
+-- waiting for its retry (or its sessions' Disconnect), `failed`
 -- after the configured number of attempts (a reprovision or the reconciler queues it again).
 -- `username` is the name the `radius` rows were last written under, so a rename or a purge removes the
 -- old rows.

@@ -14,6 +14,8 @@ struct WriteContext: Sendable {
     var packageAssigned: Bool
     var profileExists: Bool
     var zoneExists: Bool
+    /// The router given (if any) is one the tenant may use (row-level security on `platform.routers`).
+    var routerVisible: Bool
     var fields: [CustomField]
 }
 
@@ -147,7 +149,9 @@ struct CustomerRepository: Sendable {
         return try await decode(rows)
     }
 
-    func writeContext(operatorID: Int64, packageID: Int64?, profileID: Int64?, zoneID: Int64?, on connection: PostgresConnection) async throws -> WriteContext {
+    func writeContext(
+        operatorID: Int64, packageID: Int64?, profileID: Int64?, zoneID: Int64?, nasID: Int64? = nil, on connection: PostgresConnection
+    ) async throws -> WriteContext {
         let rows = try await connection.query(
             """
             SELECT (SELECT status FROM operators WHERE id = \(operatorID)) AS operator_status,
@@ -156,6 +160,7 @@ struct CustomerRepository: Sendable {
                    EXISTS (SELECT 1 FROM catalog.package_assignments a WHERE a.package_id = \(packageID) AND a.operator_id = \(operatorID)) AS assigned,
                    (\(profileID)::bigint IS NULL OR EXISTS (SELECT 1 FROM catalog.billing_profiles b WHERE b.id = \(profileID))) AS profile_ok,
                    (\(zoneID)::bigint IS NULL OR EXISTS (SELECT 1 FROM zones WHERE id = \(zoneID))) AS zone_ok,
+                   (\(nasID)::bigint IS NULL OR EXISTS (SELECT 1 FROM platform.routers r WHERE r.id = \(nasID))) AS router_ok,
                    (SELECT coalesce(json_agg(json_build_object('id', f.id, 'key', f.key, 'name', f.name, 'type', f.type,
                         'options', f.options, 'required', f.required) ORDER BY f.position, f.id), '[]') FROM custom_fields f)::text AS fields
             FROM (SELECT 1) AS one LEFT JOIN catalog.packages p ON p.id = \(packageID)
@@ -169,6 +174,7 @@ struct CustomerRepository: Sendable {
                 packageType: try r.get("customer_type"), packageStatus: try r.get("package_status"),
                 validityDays: try r.get("validity_days"), validityHours: try r.get("validity_hours"),
                 packageAssigned: try r.get("assigned"), profileExists: try r.get("profile_ok"), zoneExists: try r.get("zone_ok"),
+                routerVisible: try r.get("router_ok"),
                 fields: Self.decodeFields(try r.get("fields", as: String.self))
             )
         }
@@ -365,7 +371,8 @@ struct CustomerRepository: Sendable {
                 throw CustomerError.forConstraint(constraint) ?? PlatformError.conflict(code: "conflict", message: "a value is already taken")
             case .foreignKeyViolation(let constraint):
                 let field = constraint.map { name in
-                    name.contains("zone") ? "zone_id" : name.contains("billing") ? "billing_profile_id" : name.contains("package") ? "package_id" : "operator_id"
+                    name.contains("zone") ? "zone_id" : name.contains("billing") ? "billing_profile_id" : name.contains("package") ? "package_id"
+                        : name.contains("nas") ? "nas_id" : "operator_id"
                 } ?? "body"
                 throw PlatformError.unprocessable(field: field, code: "unknown_reference", reason: "does not exist")
             default:

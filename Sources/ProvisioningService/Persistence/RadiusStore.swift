@@ -93,7 +93,8 @@ struct RadiusStore: Sendable {
                 """
                 INSERT INTO platform.provisioning_state AS s
                     (tenant_id, customer_id, username, state, attempts, requested_version, applied_version, disconnect_pending, updated_at)
-                SELECT \(tenantID), j.id, NULLIF(j.username, ''), 'in_sync', 0, j.version, j.version,
+                SELECT \(tenantID), j.id, NULLIF(j.username, ''),
+                       CASE WHEN j.id = ANY(\(pendingIDs)::bigint[]) THEN 'pending' ELSE 'in_sync' END, 0, j.version, j.version,
                        j.id = ANY(\(pendingIDs)::bigint[]), now()
                 FROM unnest(\(ids)::bigint[], \(appliedNames)::text[], \(versionList)::bigint[]) j(id, username, version)
                 LEFT JOIN platform.provisioning_state o ON o.tenant_id = \(tenantID) AND o.customer_id = j.id
@@ -105,8 +106,9 @@ struct RadiusStore: Sendable {
                     username = EXCLUDED.username,
                     applied_version = greatest(s.applied_version, EXCLUDED.applied_version),
                     requested_version = greatest(s.requested_version, EXCLUDED.requested_version),
-                    state = CASE WHEN greatest(s.applied_version, EXCLUDED.applied_version) >= s.requested_version
-                                 THEN 'in_sync' ELSE 'pending' END,
+                    state = CASE WHEN EXCLUDED.disconnect_pending THEN 'pending'
+                                 WHEN greatest(s.applied_version, EXCLUDED.applied_version) >= s.requested_version THEN 'in_sync'
+                                 ELSE 'pending' END,
                     attempts = 0, last_error = NULL, next_attempt_at = NULL, disconnect_pending = EXCLUDED.disconnect_pending,
                     updated_at = now()
                 """,
@@ -174,6 +176,7 @@ struct RadiusStore: Sendable {
                 VALUES (\(tenantID), \(customerID), \(state), \(attempt), \(reasonText), \(version), \(nextAttempt), now())
                 ON CONFLICT (tenant_id, customer_id) DO UPDATE SET
                     state = CASE WHEN s.applied_version >= greatest(s.requested_version, EXCLUDED.requested_version)
+                                      AND NOT s.disconnect_pending
                                  THEN 'in_sync' ELSE EXCLUDED.state END,
                     attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
                     requested_version = greatest(s.requested_version, EXCLUDED.requested_version),

@@ -266,7 +266,7 @@ package enum OpenAPIDocument {
                   "method": .enumeration(["disconnect", "coa", "api", "none"]),
                   "result": .enumeration(["ack", "nak", "timeout", "error", "skipped"]), "detail": .string,
               ]))]), errors: [401, 403, 404]),
-    ] + actionOperations
+    ] + actionOperations + routerOperations
 
     static let actionSummaries: [(String, String, Schema)] = [
         ("activate", "Activate (from expired, suspended or disabled; prepaid needs validity left)", .object(["reason": .string])),
@@ -434,7 +434,7 @@ package enum OpenAPIDocument {
             "servers": [["url": "/"]],
             "paths": paths,
             "components": [
-                "schemas": schemas.mapValues(\.rendered),
+                "schemas": schemas.merging(routerSchemas) { current, _ in current }.mapValues(\.rendered),
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "A session token (ups_…) or an API token (upk_…)"]],
             ],
         ]

@@ -1,0 +1,41 @@
+extension OpenAPIDocument {
+    static func routerRequest(required: [String]) -> Schema {
+        .object([
+            "name": .text(minLength: 1, maxLength: 64), "nas_ip": .text(minLength: 3, maxLength: 45),
+            "radius_secret": .text(minLength: 8, maxLength: 128, pattern: "^[!-~]{8,128}$"), "api_host": .text(minLength: 1, maxLength: 253),
+            "api_port": .integer, "api_tls": .boolean, "api_tls_verify": .boolean, "api_username": .text(minLength: 1, maxLength: 64),
+            "api_password": .text(minLength: 0, maxLength: 128), "coa_port": .integer, "disconnect_method": .enumeration(["radius", "api", "none"]),
+            "coa_enabled": .boolean, "location": .text(minLength: 1, maxLength: 200), "interim_seconds": .integer,
+            "status": .enumeration(["active", "disabled"]),
+        ], required: required)
+    }
+
+    static let routerOperations: [APIOperation] = [
+        .init("GET", "/api/v1/routers", "Routers: all for the admin (with assigned_tenant_ids); those assigned to the caller's tenant otherwise",
+              tag: "routers", scope: "customers:read", paged: true, response: .page("Router"), errors: [400, 401, 403]),
+        .init("POST", "/api/v1/routers", "Add a router (admin): FreeRADIUS learns it and its API is tested; a failed test is reported, not refused",
+              tag: "routers", scope: "customers:write", request: routerRequest(required: ["name", "nas_ip", "radius_secret", "api_username"]),
+              status: 201, response: .ref("Router"), errors: [400, 401, 403, 409, 422]),
+        .init("GET", "/api/v1/routers/{id}", "One router (404 when not assigned to the caller's tenant)", tag: "routers", scope: "customers:read",
+              response: .ref("Router"), errors: [401, 403, 404]),
+        .init("PATCH", "/api/v1/routers/{id}", "Change a router (admin); null clears api_host, api_password or location; changed API settings are tested again",
+              tag: "routers", scope: "customers:write", request: routerRequest(required: []), response: .ref("Router"), errors: [400, 401, 403, 404, 409]),
+        .init("DELETE", "/api/v1/routers/{id}", "Delete a router (admin) and its FreeRADIUS client; 409 router_in_use while customers are on it",
+              tag: "routers", scope: "customers:write", status: 204, response: nil, errors: [401, 403, 404, 409]),
+        .init("POST", "/api/v1/routers/{id}/test", "Test the router's API again (admin): login and /system/resource/print within 3 s",
+              tag: "routers", scope: "customers:write", response: .ref("Router"), errors: [401, 403, 404]),
+        .init("PUT", "/api/v1/routers/{id}/assignments", "Set which reseller tenants may use the router (admin); replaces the list",
+              tag: "routers", scope: "customers:write", request: .object(["tenant_ids": .array(.integer)], required: ["tenant_ids"]),
+              response: .ref("Router"), errors: [400, 401, 403, 404, 422]),
+    ]
+
+    static let routerSchemas: [String: Schema] = [
+        "Router": .object([
+            "id": .integer, "name": .string, "nas_ip": .string, "api_host": .string, "api_port": .integer, "api_tls": .boolean,
+            "api_tls_verify": .boolean, "api_username": .string, "has_api_password": .boolean, "coa_port": .integer,
+            "disconnect_method": .enumeration(["radius", "api", "none"]), "coa_enabled": .boolean, "location": .string,
+            "interim_seconds": .integer, "status": .enumeration(["active", "disabled"]), "assigned_tenant_ids": .array(.integer),
+            "last_test": .object(["at": .dateTime, "ok": .boolean, "message": .string]), "created_at": .dateTime, "updated_at": .dateTime,
+        ]),
+    ]
+}

@@ -62,6 +62,15 @@ START_TIMEOUT=20
 log() { echo "freeradius: $*"; }
 die() { echo "freeradius: error: $*" >&2; exit 1; }
 
+# Closes every descriptor above 2 of the current (sub)shell; run it in a subshell right before exec.
+close_inherited_descriptors() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd="${fd##*/}"
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 find_daemon() {
   local name
   for name in freeradius radiusd; do
@@ -218,7 +227,9 @@ cmd_start() {
   # (including the database connection and the clients from radius.nas), non-zero if that failed.
   # No descriptor of the caller may stay open in the daemon, or a caller reading our output would
   # wait for it forever.
-  if ! "$daemon" -d "$CONF_DIR" </dev/null >"$START_LOG" 2>&1; then
+  # Nor any other descriptor the caller left open (a test process's sockets): the daemon would keep
+  # those connections open and those ports bound for as long as it runs.
+  if ! (close_inherited_descriptors; exec "$daemon" -d "$CONF_DIR") </dev/null >"$START_LOG" 2>&1; then
     # A daemon that fails to parse its configuration says nothing, not even in its log; a debug-mode
     # check of the same configuration names the file, the line and the reason.
     {

@@ -174,7 +174,19 @@ package final class RouterOSSimulator: Sendable {
                     try pipeline.addHandler(Connection(simulator: self))
                 }
             }
-        let listener = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        // Listening again on the same port: a parallel test's socket may hold it for a moment; wait for it.
+        var attempt = 0
+        let listener: any Channel
+        while true {
+            do {
+                listener = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+                break
+            } catch {
+                attempt += 1
+                guard port != 0, attempt < 100 else { throw error }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
         state.withLock { state in
             state.listener = listener
             state.port = listener.localAddress?.port ?? state.port

@@ -160,3 +160,4 @@ package enum TestProcess {
         }
     }
 }
+

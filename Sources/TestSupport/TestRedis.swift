@@ -29,7 +29,11 @@ package struct TestRedis: Sendable {
 
     /// Starts the server (again, on the same port) and waits until it answers.
     package func start() async throws {
-        let result = try await TestProcess.run("/usr/bin/redis-server", [
+        // Through a shell that closes every inherited descriptor first: the daemon must not keep a copy of
+        // a parallel test's socket (that test's connection would stay open, its port bound).
+        let result = try await TestProcess.run("/bin/bash", [
+            "-c", "for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] 2>/dev/null && eval \"exec $fd>&-\" 2>/dev/null; done; exec \"$0\" \"$@\"",
+            "/usr/bin/redis-server",
             "--daemonize", "yes", "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no",
             "--dir", directory, "--pidfile", directory + "/redis.pid", "--logfile", directory + "/redis.log",
         ])

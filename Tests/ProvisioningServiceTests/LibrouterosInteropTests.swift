@@ -73,28 +73,10 @@ import Testing
         var errors: String
     }
 
-    /// Runs `python3` with `arguments` and waits for it without holding a thread.
+    /// Runs `python3` with `arguments` (spawned without the test process's descriptors).
     static func python(_ arguments: [String]) async throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        return try await withCheckedThrowingContinuation { continuation in
-            // Output is a few hundred bytes: it fits the pipe, so reading after exit cannot deadlock.
-            process.terminationHandler = { process in
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                continuation.resume(returning: Run(status: process.terminationStatus, output: data, errors: text))
-            }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
+        let result = try await TestProcess.run("/usr/bin/env", ["python3"] + arguments)
+        return Run(status: result.status, output: Data(result.stdout.utf8), errors: result.stderr)
     }
 
     @Test func librouterosLogsInAddsAndPrintsAgainstTheSimulator() async throws {

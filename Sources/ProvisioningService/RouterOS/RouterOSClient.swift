@@ -167,6 +167,15 @@ package final class RouterOSClient: Sendable {
             }
         return bootstrap.connect(host: config.host, port: config.port)
             .flatMapErrorThrowing { error in throw RouterOSError.connectionFailed("\(error)") }
+            .flatMapThrowing { channel in
+                // With nothing listening on a local port in the ephemeral range, TCP can connect a socket to
+                // itself (simultaneous open): that is no router.
+                if let local = channel.localAddress, local == channel.remoteAddress {
+                    channel.close(promise: nil)
+                    throw RouterOSError.connectionFailed("connection refused (no listener)")
+                }
+                return channel
+            }
             .flatMap { channel in Self.logIn(on: channel, config: config) }
             .map { channel in Connection(channel: channel, health: health) }
     }

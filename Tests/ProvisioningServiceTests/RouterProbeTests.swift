@@ -40,8 +40,10 @@ import Testing
             // of a TLS hello as words: it either waits for more or finds a byte no word may start with and closes.
             let tlsToPlain = await probe.check(router.clientConfig(tls: .init(verifyCertificate: false)))
             #expect(!tlsToPlain.ok)
+            // (A busy machine may also see the plain API close first: the connection failed.)
             #expect(tlsToPlain.message == "timeout: the router did not answer within 2 s (is api-ssl served on this port?)"
-                || tlsToPlain.message.hasPrefix("TLS failure: the TLS handshake with the router failed"), "\(tlsToPlain.message)")
+                || tlsToPlain.message.hasPrefix("TLS failure: the TLS handshake with the router failed")
+                || tlsToPlain.message.hasPrefix("unreachable: the connection failed"), "\(tlsToPlain.message)")
 
             // Nothing listens on port 1.
             var closed = router.clientConfig()

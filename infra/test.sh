@@ -11,6 +11,8 @@
 #   UPLINK_TEST_PG_PORT      [55433]   (differs from `make run`'s, so both can run)
 #   UPLINK_TEST_REDIS_PORT   [56380]
 #   SWIFT_TEST_ARGS          extra arguments for `swift test`, e.g. "--filter BillingTests"
+#   UPLINK_TEST_PARALLEL     [0] 1 runs the tests in parallel (faster on many cores; see below)
+#   UPLINK_TEST_TIMEOUT      [1800] seconds the whole `swift test` may take before it is stopped as hung
 set -euo pipefail
 
 ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,10 +74,17 @@ swift build --build-tests
 
 # SWIFT_TEST_ARGS is split on whitespace on purpose: it holds several flags.
 read -r -a test_args <<<"${SWIFT_TEST_ARGS:-}"
+# One test at a time by default. On two cores the parallel run (~40 s instead of ~100 s) stalled twice
+# in eight runs once the suite started FreeRADIUS, Redis and RADIUS/RouterOS peers of its own: every
+# task suspended, no executor thread left, no query in flight; the cause is not found yet.
+if [ "${UPLINK_TEST_PARALLEL:-0}" != "1" ]; then
+  test_args+=(--no-parallel)
+fi
 
-phase "Running tests (swift test${SWIFT_TEST_ARGS:+ $SWIFT_TEST_ARGS})"
+phase "Running tests (swift test ${test_args[*]})"
 set +e
-swift test "${test_args[@]}"
+# A hang fails the run after UPLINK_TEST_TIMEOUT seconds instead of holding it for ever.
+timeout --kill-after=30 "${UPLINK_TEST_TIMEOUT:-1800}" swift test "${test_args[@]}"
 rc=$?
 set -e
 

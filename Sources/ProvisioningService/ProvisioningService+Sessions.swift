@@ -51,28 +51,10 @@ extension ProvisioningService {
     /// Ends every open session of the customer now (on demand): a Disconnect-Request to each session's NAS.
     /// 404 when the caller cannot see the customer. Logged in the activity log and in `platform.disconnects`.
     package func disconnect(customerID: Int64, by actor: Actor) async throws -> DisconnectReport {
-        let principal = actor.principal
-        let username = try await database.withTenantTransaction(principal.tenantScope) { connection -> String in
-            let rows = try await connection.query(
-                """
-                WITH c AS (SELECT id, operator_id, username FROM customers WHERE id = \(customerID) AND deleted_at IS NULL),
-                log AS (
-                    INSERT INTO activity_log (operator_id, customer_id, action, actor_user_id, actor_token_id, actor_username, changes,
-                                              request_id, client_ip)
-                    SELECT c.operator_id, c.id, 'disconnected', \(actor.userID), \(actor.tokenID), \(actor.name), '{}'::jsonb,
-                           \(actor.requestID), \(actor.clientIP)
-                    FROM c
-                )
-                SELECT username FROM c
-                """,
-                logger: logger
-            )
-            for try await name in rows.decode(String.self) { return name }
-            throw PlatformError.notFound("customer")
-        }
+        let username = try await logAction("disconnected", customerID: customerID, by: actor, queueReason: nil, includeDeleted: false)
         let sessions = try await openSessions([username])
         let outcomes = await end(sessions, newRateLimit: nil)
-        try await record(outcomes, tenantID: principal.tenantID, customerID: customerID, reason: "on_demand", requestedBy: actor.name)
+        try await record(outcomes, tenantID: actor.principal.tenantID, customerID: customerID, reason: "on_demand", requestedBy: actor.name)
         return DisconnectReport(customerID: customerID, sessions: outcomes)
     }
 

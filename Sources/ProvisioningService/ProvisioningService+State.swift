@@ -51,25 +51,33 @@ extension ProvisioningService {
     /// Queues the customer again (an outbox row, like any change), whatever its state; 404 when the caller
     /// cannot see it. The activity log records who asked.
     package func reprovision(customerID: Int64, by actor: Actor) async throws {
+        _ = try await logAction("reprovisioned", customerID: customerID, by: actor, queueReason: "reprovision", includeDeleted: true)
+    }
+
+    /// In one tenant-scoped statement: finds the customer the caller can see, writes `action` to its activity
+    /// log, queues provisioning when `queueReason` is given, and returns its username; 404 when not visible.
+    func logAction(_ action: String, customerID: Int64, by actor: Actor, queueReason: String?, includeDeleted: Bool) async throws -> String {
         let principal = actor.principal
-        try await database.withTenantTransaction(principal.tenantScope) { connection in
-            let found = try await connection.returnsRow(
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+            let rows = try await connection.query(
                 """
-                WITH c AS (SELECT id, operator_id FROM customers WHERE id = \(customerID)),
+                WITH c AS (SELECT id, operator_id, username FROM customers WHERE id = \(customerID) AND (\(includeDeleted) OR deleted_at IS NULL)),
                 log AS (
                     INSERT INTO activity_log (operator_id, customer_id, action, actor_user_id, actor_token_id, actor_username, changes,
                                               request_id, client_ip)
-                    SELECT c.operator_id, c.id, 'reprovisioned', \(actor.userID), \(actor.tokenID), \(actor.name), '{}'::jsonb,
+                    SELECT c.operator_id, c.id, \(action), \(actor.userID), \(actor.tokenID), \(actor.name), '{}'::jsonb,
                            \(actor.requestID), \(actor.clientIP)
                     FROM c
                 ), queued AS (
-                    INSERT INTO platform.outbox (tenant_id, customer_id, reason) SELECT \(principal.tenantID), id, 'reprovision' FROM c
+                    INSERT INTO platform.outbox (tenant_id, customer_id, reason)
+                    SELECT \(principal.tenantID), id, \(queueReason) FROM c WHERE \(queueReason)::text IS NOT NULL
                 )
-                SELECT id FROM c
+                SELECT username FROM c
                 """,
                 logger: logger
             )
-            guard found else { throw PlatformError.notFound("customer") }
+            for try await name in rows.decode(String.self) { return name }
+            throw PlatformError.notFound("customer")
         }
     }
 }

@@ -480,6 +480,9 @@ func radiusPackage(_ api: APIClient, _ catalog: Catalog, _ fixtures: Fixtures, n
                             "\(sessions)")
                     let ownerB = try await api.login("owner-b", Fixtures.password)
                     #expect(try await api.post("/api/v1/customers/\(id)/disconnect", token: ownerB).status == .notFound)
+                    let sub2 = try await api.login("sub-a2", Fixtures.password)
+                    #expect(try await api.post("/api/v1/customers/\(id)/disconnect", token: sub2).status == .notFound)
+                    #expect(try await api.post("/api/v1/customers/not-a-number/disconnect", token: catalog.ownerA).status == .notFound)
                     let audit = try await test.app.database.withPlatformTransaction { connection in
                         try await connection.scalar(
                             "SELECT string_agg(method || ':' || reason || ':' || result, ',' ORDER BY id) FROM platform.disconnects WHERE customer_id = \(id)",

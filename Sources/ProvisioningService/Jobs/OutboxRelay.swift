@@ -76,7 +76,8 @@ package struct OutboxRelay: Service {
             var newest: [CustomerKey: Int64] = [:]
             for try await (id, tenantID, customerID) in rows.decode((Int64, Int64, Int64).self) {
                 ids.append(id)
-                newest[CustomerKey(tenantID: tenantID, customerID: customerID), default: 0] = max(newest[CustomerKey(tenantID: tenantID, customerID: customerID)] ?? 0, id)
+                let key = CustomerKey(tenantID: tenantID, customerID: customerID)
+                newest[key] = max(newest[key] ?? 0, id)
             }
             guard !ids.isEmpty else { return 0 }
             let jobs = newest.map { ProvisioningJob(tenantID: $0.key.tenantID, customerID: $0.key.customerID, version: $0.value) }

@@ -15,10 +15,12 @@ package struct ReconcileReport: Codable, Sendable {
     package var orphans = 0
     /// Up to 50 of them, `tenant:username` (orphans as `-:username`), for the operator to look at.
     package var samples: [String] = []
+    /// The static-IP entries on the routers; nil when another node was comparing them.
+    package var routers: RouterReconcileReport?
     package var seconds = 0.0
 
     enum CodingKeys: String, CodingKey {
-        case tenants, customers, drifted, orphans, samples, seconds
+        case tenants, customers, drifted, orphans, samples, seconds, routers
         case dryRun = "dry_run", tenantsLeased = "tenants_leased"
     }
 }
@@ -71,6 +73,11 @@ extension ProvisioningService {
         let orphans = try await removeOrphans(dryRun: dryRun)
         report.orphans = orphans.count
         report.samples += orphans.prefix(max(0, 50 - report.samples.count)).map { "-:\($0)" }
+        // The routers' queues and address lists: one node at a time (the lease is held under the admin tenant).
+        if let admin = try await adminTenantID(), try await takeLease("provisioning-reconcile-routers", tenantID: admin, holder: holder) {
+            report.routers = try await reconcileRouters(dryRun: dryRun, tenantID: only)
+            try await releaseLease("provisioning-reconcile-routers", tenantID: admin, holder: holder)
+        }
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return report
@@ -145,12 +152,18 @@ extension ProvisioningService {
         }
     }
 
-    private func takeLease(tenantID: Int64, holder: String) async throws -> Bool {
+    private func adminTenantID() async throws -> Int64? {
+        try await database.withPlatformConnection { connection in
+            try await connection.scalar("SELECT id FROM platform.tenants WHERE kind = 'admin' ORDER BY id LIMIT 1", as: Int64.self, logger: logger)
+        }
+    }
+
+    private func takeLease(_ job: String = "provisioning-reconcile", tenantID: Int64, holder: String) async throws -> Bool {
         try await database.withPlatformConnection { connection in
             try await connection.returnsRow(
                 """
                 INSERT INTO platform.job_leases AS l (job, tenant_id, holder, expires_at)
-                VALUES ('provisioning-reconcile', \(tenantID), \(holder), now() + make_interval(secs => \(Self.leaseSeconds)))
+                VALUES (\(job), \(tenantID), \(holder), now() + make_interval(secs => \(Self.leaseSeconds)))
                 ON CONFLICT (job, tenant_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
                 WHERE l.expires_at < now() OR l.holder = EXCLUDED.holder
                 RETURNING 1
@@ -160,10 +173,10 @@ extension ProvisioningService {
         }
     }
 
-    private func releaseLease(tenantID: Int64, holder: String) async throws {
+    private func releaseLease(_ job: String = "provisioning-reconcile", tenantID: Int64, holder: String) async throws {
         _ = try await database.withPlatformConnection { connection in
             try await connection.query(
-                "DELETE FROM platform.job_leases WHERE job = 'provisioning-reconcile' AND tenant_id = \(tenantID) AND holder = \(holder)",
+                "DELETE FROM platform.job_leases WHERE job = \(job) AND tenant_id = \(tenantID) AND holder = \(holder)",
                 logger: logger
             )
         }

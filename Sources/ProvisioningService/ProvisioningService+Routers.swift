@@ -136,7 +136,7 @@ extension ProvisioningService {
         }
     }
 
-    private func requireRouterAdmin(_ principal: Principal) throws {
+    func requireRouterAdmin(_ principal: Principal) throws {
         guard principal.isAdmin else { throw PlatformError.forbidden("only the platform admin manages routers") }
     }
 }

@@ -13,6 +13,9 @@ package struct SessionRequestOutcome: Codable, Sendable, Hashable {
     /// `ack`, `nak`, `timeout`, `error` or `skipped`.
     package var result: String
     package var detail: String?
+    /// Requests made before this one for the same session (the RADIUS request an API removal followed):
+    /// audited, not answered.
+    var earlier: [SessionRequestOutcome] = []
 
     enum CodingKeys: String, CodingKey {
         case username, method, result, detail
@@ -45,6 +48,8 @@ struct OpenSession: Sendable {
     var coaPort: Int
     var method: String
     var coaEnabled: Bool
+    /// The router (`platform.routers`) behind the NAS address; nil when the NAS is no router of ours.
+    var routerID: Int64?
 }
 
 extension ProvisioningService {
@@ -82,7 +87,8 @@ extension ProvisioningService {
                     """
                     UPDATE platform.provisioning_state
                     SET disconnect_pending = false,
-                        state = CASE WHEN applied_version >= requested_version THEN 'in_sync' ELSE state END, updated_at = now()
+                        state = CASE WHEN applied_version >= requested_version AND NOT router_pending THEN 'in_sync' ELSE state END,
+                        updated_at = now()
                     WHERE tenant_id = \(tenantID) AND customer_id = ANY(\(settled)::bigint[])
                     """,
                     logger: logger
@@ -101,7 +107,7 @@ extension ProvisioningService {
             let rows = try await connection.query(
                 """
                 SELECT a.username, a.acctsessionid, host(a.framedipaddress), host(a.nasipaddress), n.secret,
-                       coalesce(r.coa_port, 3799), coalesce(r.disconnect_method, 'radius'), coalesce(r.coa_enabled, false)
+                       coalesce(r.coa_port, 3799), coalesce(r.disconnect_method, 'radius'), coalesce(r.coa_enabled, false), r.id
                 FROM radius.radacct a
                 LEFT JOIN radius.nas n ON n.nasname = host(a.nasipaddress)
                 LEFT JOIN platform.routers r ON r.nas_ip = a.nasipaddress
@@ -110,26 +116,94 @@ extension ProvisioningService {
                 """,
                 logger: logger
             )
-            for try await (username, session, framed, nas, secret, port, method, coa) in rows.decode(
-                (String, String, String?, String, String?, Int, String, Bool).self
+            for try await (username, session, framed, nas, secret, port, method, coa, router) in rows.decode(
+                (String, String, String?, String, String?, Int, String, Bool, Int64?).self
             ) {
                 sessions.append(OpenSession(username: username, acctSessionID: session, framedIP: framed, nasIP: nas, secret: secret,
-                                            coaPort: port, method: method, coaEnabled: coa))
+                                            coaPort: port, method: method, coaEnabled: coa, routerID: router))
             }
             return sessions
         }
     }
 
-    /// Sends one request per session, all at once; never throws (every failure is an outcome).
+    /// Sends one request per session, all at once; where RADIUS did not get through (or the router is set to
+    /// the API), removes the session over the router's API instead. Never throws (every failure is an outcome).
     func end(_ sessions: [OpenSession], newRateLimit: String?) async -> [SessionRequestOutcome] {
-        await withTaskGroup(of: SessionRequestOutcome.self) { group in
+        let first = await withTaskGroup(of: (OpenSession, SessionRequestOutcome).self) { group in
             for session in sessions {
-                group.addTask { await end(session, newRateLimit: newRateLimit) }
+                group.addTask { (session, await end(session, newRateLimit: newRateLimit)) }
             }
-            var outcomes: [SessionRequestOutcome] = []
+            var outcomes: [(OpenSession, SessionRequestOutcome)] = []
             for await outcome in group { outcomes.append(outcome) }
-            return outcomes.sorted { ($0.nasIP, $0.acctSessionID ?? "") < ($1.nasIP, $1.acctSessionID ?? "") }
+            return outcomes
         }
+        let viaAPI = first.filter { session, outcome in
+            session.routerID != nil && (session.method == NASRouter.DisconnectMethod.api.rawValue || (session.method == "radius" && !outcome.settled))
+        }
+        var outcomes = first.filter { session, outcome in !viaAPI.contains { $0.0.acctSessionID == session.acctSessionID && $0.0.nasIP == session.nasIP } }
+            .map(\.1)
+        if !viaAPI.isEmpty {
+            let routerIDs = Array(Set(viaAPI.compactMap(\.0.routerID)))
+            let endpoints: [Int64: RouterRepository.Endpoint]
+            do {
+                endpoints = try await database.withPlatformConnection { connection in
+                    try await routerRepository.endpoints(ids: routerIDs, on: connection).mapValues(\.endpoint)
+                }
+            } catch {
+                endpoints = [:]
+                logger.warning("cannot read routers for an API disconnect", metadata: ["error": "\(error)"])
+            }
+            outcomes += await withTaskGroup(of: SessionRequestOutcome.self) { group in
+                for (session, radius) in viaAPI {
+                    let endpoint = session.routerID.flatMap { endpoints[$0] }
+                    group.addTask {
+                        var outcome = await removeOverAPI(session, endpoint: endpoint, after: session.method == "radius" ? radius : nil)
+                        if session.method == "radius" { outcome.earlier = [radius] }
+                        return outcome
+                    }
+                }
+                var outcomes: [SessionRequestOutcome] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+        }
+        return outcomes.sorted { ($0.nasIP, $0.acctSessionID ?? "") < ($1.nasIP, $1.acctSessionID ?? "") }
+    }
+
+    /// Removes the session from the router's active PPP and hotspot lists (by user, and by address when the
+    /// session has one). `after`: the RADIUS request that did not get through, named in the detail.
+    private func removeOverAPI(_ session: OpenSession, endpoint: RouterRepository.Endpoint?, after radius: SessionRequestOutcome?) async
+        -> SessionRequestOutcome
+    {
+        var outcome = SessionRequestOutcome(
+            username: session.username, nasIP: session.nasIP, acctSessionID: session.acctSessionID, method: "api", result: "error", detail: nil
+        )
+        let prefix = radius.map { "after RADIUS \($0.method) \($0.result)\($0.detail.map { " (\($0))" } ?? ""): " } ?? ""
+        guard let endpoint else {
+            outcome.detail = prefix + "the router is gone"
+            return outcome
+        }
+        do {
+            let client = try await routerPool.client(for: endpoint.config)
+            var removed = 0
+            for (menu, userProperty) in [("/ppp/active", "name"), ("/ip/hotspot/active", "user")] {
+                let rows = try await client.run(menu + "/print", attributes: [".proplist": ".id,\(userProperty),address"],
+                                                queries: ["?\(userProperty)=\(session.username)"])
+                let ids = rows.filter { row in
+                    guard let framed = session.framedIP, let address = row["address"] else { return true }
+                    return address == framed
+                }.compactMap { $0[".id"] }
+                guard !ids.isEmpty else { continue }
+                try await client.run(menu + "/remove", attributes: [".id": ids.joined(separator: ",")])
+                removed += ids.count
+            }
+            outcome.result = "ack"
+            outcome.detail = prefix + (removed == 0 ? "no such session on the router" : "removed \(removed) active entr\(removed == 1 ? "y" : "ies")")
+        } catch {
+            outcome.result = (error as? RouterOSError) == .timeout ? "timeout" : "error"
+            outcome.detail = prefix + Self.routerReason(error)
+        }
+        return outcome
     }
 
     private func end(_ session: OpenSession, newRateLimit: String?) async -> SessionRequestOutcome {
@@ -147,9 +221,9 @@ extension ProvisioningService {
         case "radius":
             break
         default:
-            // The RouterOS API path arrives with the routers' credentials.
+            // `api`: the caller removes it over the router's API (a NAS that is no router has no API to use).
             outcome.method = session.method
-            outcome.detail = "disconnect method \(session.method) is not available"
+            outcome.detail = "the NAS is no router of ours, so it has no API to use"
             return outcome
         }
         guard let secret = session.secret else {
@@ -179,8 +253,9 @@ extension ProvisioningService {
         return outcome
     }
 
-    /// One row per request in `platform.disconnects`.
-    private func record(_ outcomes: [SessionRequestOutcome], tenantID: Int64, customerID: Int64, reason: String, requestedBy: String) async throws {
+    /// One row per request in `platform.disconnects`, in the order they were made.
+    private func record(_ final: [SessionRequestOutcome], tenantID: Int64, customerID: Int64, reason: String, requestedBy: String) async throws {
+        let outcomes = final.flatMap { $0.earlier + [$0] }
         guard !outcomes.isEmpty else { return }
         _ = try await database.withPlatformConnection { connection in
             try await connection.query(
@@ -190,7 +265,8 @@ extension ProvisioningService {
                        left(nullif(o.detail, ''), 500)
                 FROM unnest(\(outcomes.map(\.username)), \(outcomes.map(\.nasIP)), \(outcomes.map { $0.acctSessionID ?? "" }),
                             \(outcomes.map(\.method)), \(outcomes.map(\.result)), \(outcomes.map { $0.detail ?? "" }))
-                     o(username, nas_ip, session, method, result, detail)
+                     WITH ORDINALITY o(username, nas_ip, session, method, result, detail, n)
+                ORDER BY o.n
                 """,
                 logger: logger
             )

@@ -47,12 +47,22 @@ package struct ProvisioningService: Sendable {
     /// Converges these customers of one tenant now (the worker's step, also used by tools and tests) and
     /// returns the usernames whose rows had to change. `versions`: customer id → the outbox version the run
     /// stands for (0 when none). `dryRun`: find the drift, change nothing.
-    /// Open sessions of customers whose rows changed are ended (or told their new rate) after the commit;
-    /// a request that does not get through fails the call, so the job is retried.
+    /// Open sessions of customers whose rows changed are ended (or told their new rate) after the commit, and
+    /// static-IP customers' queues and address lists written on their routers; a request that does not get
+    /// through fails the call, so the job is retried.
     @discardableResult
     package func converge(tenantID: Int64, versions: [Int64: Int64], dryRun: Bool = false) async throws -> Set<String> {
-        let outcome = try await store.converge(tenantID: tenantID, versions: versions, dryRun: dryRun)
-        if !dryRun { try await apply(outcome.sessionActions, tenantID: tenantID) }
+        let outcome = try await store.converge(tenantID: tenantID, versions: versions, dryRun: dryRun, routers: !dryRun)
+        guard !dryRun else { return outcome.changedUsers }
+        // Both steps are tried even when one fails; the first failure fails the call.
+        var failure: (any Error)?
+        do { try await apply(outcome.sessionActions, tenantID: tenantID) } catch { failure = error }
+        do {
+            try await applyRouterEntries(tenantID: tenantID, customerIDs: outcome.routerWork.map(\.customerID))
+        } catch {
+            failure = failure ?? error
+        }
+        if let failure { throw failure }
         return outcome.changedUsers
     }
 

@@ -44,6 +44,9 @@ extension RouterOSSimulator {
                 "/ip/pool": Table(kind: named),
                 "/radius": Table(kind: TableKind(defaults: ["disabled": "false", "timeout": "300ms"])),
                 "/radius/incoming": Table(kind: TableKind(isSingleton: true), rows: [["accept": "false", "port": "3799"]]),
+                "/ppp/aaa": Table(kind: TableKind(isSingleton: true), rows: [[
+                    "use-radius": "false", "accounting": "true", "interim-update": "0s", "use-circuit-id-in-nas-port-id": "false",
+                ]]),
                 "/system/resource": Table(kind: TableKind(isSingleton: true, isReadOnly: true), rows: [[
                     "uptime": "0s", "version": version, "build-time": "2024-10-10 12:00:00", "factory-software": "7.1",
                     "free-memory": "912261120", "total-memory": "1073741824", "cpu": "QEMU", "cpu-count": "1",

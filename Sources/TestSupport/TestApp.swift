@@ -91,6 +91,11 @@ package struct APIClient: Sendable {
             (json["error"] as? [String: Any])?["code"] as? String
         }
 
+        /// `error.details.field` of an error reply.
+        package var errorField: String? {
+            ((json["error"] as? [String: Any])?["details"] as? [String: Any])?["field"] as? String
+        }
+
         package var text: String { String(decoding: body, as: UTF8.self) }
     }
 

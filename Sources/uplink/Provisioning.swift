@@ -6,12 +6,12 @@ import TenantRouter
 
 struct ProvisioningCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "provisioning", abstract: "Customers' network state in FreeRADIUS.", subcommands: [Reconcile.self]
+        commandName: "provisioning", abstract: "Customers' network state in FreeRADIUS and on the routers.", subcommands: [Reconcile.self]
     )
 
     struct Reconcile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compare every customer's RADIUS rows with its record and repair the drift (exit 1 when a dry run finds any)."
+            abstract: "Compare every customer's RADIUS rows (and static-IP customers' router queues and address lists) with its record and repair the drift (exit 1 when a dry run finds any)."
         )
 
         @Flag(name: .customLong("dry-run"), help: "Only print the drift.")
@@ -30,7 +30,14 @@ struct ProvisioningCommand: AsyncParsableCommand {
                   + "\(report.orphans) orphan usernames, \(report.tenantsLeased) tenants held by another node, "
                   + String(format: "%.2f s", report.seconds))
             for sample in report.samples { print("  \(dryRun ? "differs" : "repaired"): \(sample)") }
-            if dryRun, report.drifted + report.orphans > 0 { throw ExitCode(1) }
+            if let routers = report.routers {
+                print("routers: \(routers.routers) compared, \(routers.drifted) queue/address-list items \(dryRun ? "differ" : "repaired"), "
+                      + "\(routers.failed.count) unreachable")
+                for sample in routers.samples { print("  \(sample)") }
+                for failure in routers.failed { print("  failed: \(failure)") }
+            }
+            let routerDrift = report.routers?.drifted ?? 0
+            if dryRun, report.drifted + report.orphans + routerDrift > 0 { throw ExitCode(1) }
         }
     }
 }

@@ -83,6 +83,9 @@ package struct AppConfig: Sendable {
         provisioning.batchSize = reader.int("UPLINK_PROVISIONING_BATCH", default: 500, range: 1...10_000)
         provisioning.pollMilliseconds = reader.int("UPLINK_OUTBOX_POLL_MS", default: 1000, range: 10...60_000)
         provisioning.reconcileIntervalSeconds = reader.int("UPLINK_RECONCILE_INTERVAL_SECONDS", default: 3600, range: 0...604_800)
+        provisioning.radiusServerAddress = reader.string("UPLINK_RADIUS_SERVER_ADDRESS", default: "127.0.0.1")
+        provisioning.radiusAuthPort = reader.int("UPLINK_RADIUS_AUTH_PORT", default: 51812, range: 1...65535)
+        provisioning.radiusAcctPort = reader.int("UPLINK_RADIUS_ACCT_PORT", default: 51813, range: 1...65535)
 
         guard reader.problems.isEmpty, var database, var redis, let level, let format, let dataKey else {
             throw ConfigError(problems: reader.problems)
@@ -244,6 +247,10 @@ package struct ProvisioningSettings: Sendable {
     package var pollMilliseconds = 1000
     /// How often the worker role reconciles every customer's RADIUS rows; 0 turns the timer off.
     package var reconcileIntervalSeconds = 3600
+    /// Where the routers reach FreeRADIUS: what a configuration push writes into each router's `/radius`.
+    package var radiusServerAddress = "127.0.0.1"
+    package var radiusAuthPort = 51812
+    package var radiusAcctPort = 51813
 
     package init() {}
 }

@@ -24,6 +24,8 @@ package struct NASRouter: Codable, Sendable, Hashable, ResponseEncodable {
     package var assignedTenantIDs: [Int64]?
     /// `nil` until the first connection test has been recorded.
     package var lastTest: ConnectionTest?
+    /// `nil` until the first configuration push (`POST /routers/{id}/configure`).
+    package var lastConfigure: ConnectionTest?
     package var createdAt: Date
     package var updatedAt: Date
 
@@ -44,7 +46,7 @@ package struct NASRouter: Codable, Sendable, Hashable, ResponseEncodable {
         case disabled
     }
 
-    /// The outcome of the last API login and `/system/resource/print`.
+    /// The outcome of the last API login and `/system/resource/print` (or of the last configuration push).
     package struct ConnectionTest: Codable, Sendable, Hashable {
         package var at: Date
         package var ok: Bool
@@ -57,7 +59,7 @@ package struct NASRouter: Codable, Sendable, Hashable, ResponseEncodable {
         case nasIP = "nas_ip", apiHost = "api_host", apiPort = "api_port", apiTLS = "api_tls", apiTLSVerify = "api_tls_verify"
         case apiUsername = "api_username", hasAPIPassword = "has_api_password", coaPort = "coa_port"
         case disconnectMethod = "disconnect_method", coaEnabled = "coa_enabled", interimSeconds = "interim_seconds"
-        case assignedTenantIDs = "assigned_tenant_ids", lastTest = "last_test", createdAt = "created_at", updatedAt = "updated_at"
+        case assignedTenantIDs = "assigned_tenant_ids", lastTest = "last_test", lastConfigure = "last_configure", createdAt = "created_at", updatedAt = "updated_at"
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -79,6 +81,7 @@ package struct NASRouter: Codable, Sendable, Hashable, ResponseEncodable {
         try container.encode(status, forKey: .status)
         try container.encodeIfPresent(assignedTenantIDs, forKey: .assignedTenantIDs)
         try container.encode(lastTest, forKey: .lastTest)
+        try container.encode(lastConfigure, forKey: .lastConfigure)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
     }

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import Platform
 
-/// `/api/v1/routers`, `/api/v1/routers/{id}`, `/api/v1/routers/{id}/test`, `/api/v1/routers/{id}/assignments`.
+/// `/api/v1/routers`, `/api/v1/routers/{id}`, `/api/v1/routers/{id}/test`, `/api/v1/routers/{id}/configure`,
+/// `/api/v1/routers/{id}/assignments`.
 /// Reading needs `customers:read` (resellers see the routers assigned to them); changing needs the admin
 /// with `customers:write`.
 package struct RouterRoutes: Sendable {
@@ -17,6 +18,7 @@ package struct RouterRoutes: Sendable {
         api.patch("routers/{id}", use: update)
         api.delete("routers/{id}", use: delete)
         api.post("routers/{id}/test", use: test)
+        api.post("routers/{id}/configure", use: configure)
         api.put("routers/{id}/assignments", use: assign)
     }
 
@@ -53,6 +55,18 @@ package struct RouterRoutes: Sendable {
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> NASRouter {
         let principal = try context.require(.customersWrite)
         return try await provisioning.testRouter(id: try context.parameters.requireID("id"), by: principal)
+    }
+
+    /// The body is optional: pool ranges to store before the push.
+    struct ConfigureRequest: Decodable {
+        var pools: [PoolInput]?
+    }
+
+    @Sendable func configure(_ request: Request, context: AppRequestContext) async throws -> RouterConfigureReport {
+        let principal = try context.require(.customersWrite)
+        let id = try context.parameters.requireID("id")
+        let (body, _) = try await request.decodeBodyAndBytes(as: ConfigureRequest.self, context: context)
+        return try await provisioning.configureRouter(id: id, pools: body.pools ?? [], by: principal)
     }
 
     struct AssignmentsRequest: Decodable {

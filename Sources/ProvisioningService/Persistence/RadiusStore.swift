@@ -22,23 +22,22 @@ struct RadiusStore: Sendable {
         var changedGroups = 0
         /// Customers whose open sessions must end (or be told their new rate) now that their rows changed.
         var sessionActions: [SessionAction] = []
+        /// Static-IP customers whose queue and address-list entry are to be written on their router (and
+        /// removed from the one they were on), after the commit. Only when asked for (`routers`).
+        var routerWork: [RouterWork] = []
     }
 
     /// Converges `customers` of one tenant to their desired state, read fresh inside the transaction under a
     /// per-customer lock (so two workers on one customer apply in turn, the later reading the later state).
     /// `versions`: the newest outbox id each job carries, recorded as applied. `dryRun` computes and counts
-    /// the difference, then rolls it back.
-    func converge(tenantID: Int64, versions: [Int64: Int64], dryRun: Bool = false) async throws -> Outcome {
+    /// the difference, then rolls it back. `routers`: also return the router entries of static-IP customers
+    /// and mark them `router_pending` until the caller has written them (the worker's path; the reconciler
+    /// compares routers in one pass of its own).
+    func converge(tenantID: Int64, versions: [Int64: Int64], dryRun: Bool = false, routers: Bool = false) async throws -> Outcome {
         let ids = versions.keys.sorted()
         guard !ids.isEmpty else { return Outcome() }
         let body: (PostgresConnection) async throws -> Outcome = { connection in
-            try await enter(tenantID: tenantID, on: connection)
-            try await connection.query(
-                "SELECT count(pg_advisory_xact_lock((\(tenantID)::bigint << 40) + id)) FROM (SELECT unnest(\(ids)::bigint[]) AS id ORDER BY 1) s",
-                logger: logger
-            )
-            let subjects = try await readSubjects(tenantID: tenantID, ids: ids, on: connection)
-            let packages = try await readPackages(Set(subjects.compactMap(\.subject?.packageID)), on: connection)
+            let (subjects, packages) = try await lockAndRead(tenantID: tenantID, ids: ids, on: connection)
             var outcome = Outcome(customers: ids.count)
 
             // Users: the names the rows should be under now, and any older name still holding rows.
@@ -81,6 +80,8 @@ struct RadiusStore: Sendable {
                 subjects, wanted: wanted, packages: packages, attributesChanged: attributesChanged, groupsChanged: groupsChanged, on: connection
             )
             let pendingIDs = outcome.sessionActions.map(\.customerID)
+            if routers { outcome.routerWork = routerWork(subjects, packages: packages, tenantID: tenantID) }
+            let routerIDs = outcome.routerWork.map(\.customerID)
             outcome.changedGroups = try await convergeGroups(Array(packages.values), on: connection)
 
             let versionList = ids.map { versions[$0] ?? 0 }
@@ -92,25 +93,27 @@ struct RadiusStore: Sendable {
             try await connection.query(
                 """
                 INSERT INTO platform.provisioning_state AS s
-                    (tenant_id, customer_id, username, state, attempts, requested_version, applied_version, disconnect_pending, updated_at)
+                    (tenant_id, customer_id, username, state, attempts, requested_version, applied_version, disconnect_pending,
+                     router_pending, updated_at)
                 SELECT \(tenantID), j.id, NULLIF(j.username, ''),
-                       CASE WHEN j.id = ANY(\(pendingIDs)::bigint[]) THEN 'pending' ELSE 'in_sync' END, 0, j.version, j.version,
-                       j.id = ANY(\(pendingIDs)::bigint[]), now()
+                       CASE WHEN j.id = ANY(\(pendingIDs)::bigint[]) OR j.id = ANY(\(routerIDs)::bigint[]) THEN 'pending' ELSE 'in_sync' END,
+                       0, j.version, j.version, j.id = ANY(\(pendingIDs)::bigint[]), j.id = ANY(\(routerIDs)::bigint[]), now()
                 FROM unnest(\(ids)::bigint[], \(appliedNames)::text[], \(versionList)::bigint[]) j(id, username, version)
                 LEFT JOIN platform.provisioning_state o ON o.tenant_id = \(tenantID) AND o.customer_id = j.id
                 WHERE j.version > 0 OR o.customer_id IS NULL OR o.username IS DISTINCT FROM NULLIF(j.username, '')
                    OR o.state <> 'in_sync' OR o.disconnect_pending OR j.id = ANY(\(touched)::bigint[])
-                   OR j.id = ANY(\(pendingIDs)::bigint[])
+                   OR j.id = ANY(\(pendingIDs)::bigint[]) OR j.id = ANY(\(routerIDs)::bigint[])
                 ORDER BY j.id
                 ON CONFLICT (tenant_id, customer_id) DO UPDATE SET
                     username = EXCLUDED.username,
                     applied_version = greatest(s.applied_version, EXCLUDED.applied_version),
                     requested_version = greatest(s.requested_version, EXCLUDED.requested_version),
-                    state = CASE WHEN EXCLUDED.disconnect_pending THEN 'pending'
+                    state = CASE WHEN EXCLUDED.disconnect_pending OR EXCLUDED.router_pending OR (s.router_pending AND NOT \(routers))
+                                 THEN 'pending'
                                  WHEN greatest(s.applied_version, EXCLUDED.applied_version) >= s.requested_version THEN 'in_sync'
                                  ELSE 'pending' END,
                     attempts = 0, last_error = NULL, next_attempt_at = NULL, disconnect_pending = EXCLUDED.disconnect_pending,
-                    updated_at = now()
+                    router_pending = EXCLUDED.router_pending OR (s.router_pending AND NOT \(routers)), updated_at = now()
                 """,
                 logger: logger
             )
@@ -164,6 +167,56 @@ struct RadiusStore: Sendable {
         return candidates.filter { !online.isDisjoint(with: $0.usernames) }
     }
 
+    /// The ids of the tenant's static-IP customers and of customers whose entries were written before (a
+    /// customer that stopped being one, or was purged, must lose them).
+    func staticCustomerIDs(tenantID: Int64) async throws -> [Int64] {
+        try await database.withPlatformTransaction { connection in
+            try await enter(tenantID: tenantID, on: connection)
+            var ids: [Int64] = []
+            for try await id in try await connection.query(
+                """
+                SELECT id FROM customers WHERE type = 'static_monthly'
+                UNION
+                SELECT customer_id FROM platform.provisioning_state
+                WHERE tenant_id = \(tenantID) AND (router_id IS NOT NULL OR router_pending)
+                ORDER BY 1
+                """,
+                logger: logger
+            ).decode(Int64.self) { ids.append(id) }
+            return ids
+        }
+    }
+
+    /// The router entries these customers should have, read fresh inside a transaction that holds their
+    /// locks (the ones convergence takes) until `body` returns: `body` writes the routers and settles the
+    /// state on `connection` (as the provisioner), so no convergence of these customers runs in between and
+    /// the last writer always wrote the newest state.
+    func withRouterWork<T: Sendable>(
+        tenantID: Int64, ids: [Int64], _ body: @Sendable ([RouterWork], PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let ids = Array(Set(ids)).sorted()
+        return try await database.withPlatformTransaction { connection in
+            let (subjects, packages) = try await lockAndRead(tenantID: tenantID, ids: ids, on: connection)
+            return try await body(routerWork(subjects, packages: packages, tenantID: tenantID, includeAll: true), connection)
+        }
+    }
+
+    /// The router step of the static-IP customers among `subjects`: the entries each should have on its
+    /// router, and the router it was on before. Customers with neither are left out (unless `includeAll`).
+    private func routerWork(_ subjects: [SubjectRow], packages: [Int64: PackageProfile], tenantID: Int64, includeAll: Bool = false) -> [RouterWork] {
+        let entries = StaticEntryPolicy(suspendedRateLimit: policy.settings.suspendedRateLimit)
+        return subjects.compactMap { entry -> RouterWork? in
+            let wanted = entry.subject.flatMap { subject in
+                entries.entries(for: subject, routerID: entry.routerID, package: subject.packageID.flatMap { packages[$0] }, tenantID: tenantID)
+            }
+            guard includeAll || wanted != nil || entry.appliedRouterID != nil || entry.routerPending else { return nil }
+            return RouterWork(
+                customerID: entry.customerID, key: StaticEntryPolicy.key(tenantID: tenantID, customerID: entry.customerID),
+                routerID: wanted?.routerID, items: wanted?.items ?? [], previousRouterID: entry.appliedRouterID, pending: entry.routerPending
+            )
+        }
+    }
+
     /// Records a failed attempt: `pending` with the time of the next attempt, or `failed` after the last.
     func recordFailure(tenantID: Int64, customerID: Int64, version: Int64, attempt: Int, failed: Bool, nextAttempt: Date?, reason: String) async throws {
         let state = failed ? "failed" : "pending"
@@ -176,7 +229,7 @@ struct RadiusStore: Sendable {
                 VALUES (\(tenantID), \(customerID), \(state), \(attempt), \(reasonText), \(version), \(nextAttempt), now())
                 ON CONFLICT (tenant_id, customer_id) DO UPDATE SET
                     state = CASE WHEN s.applied_version >= greatest(s.requested_version, EXCLUDED.requested_version)
-                                      AND NOT s.disconnect_pending
+                                      AND NOT s.disconnect_pending AND NOT s.router_pending
                                  THEN 'in_sync' ELSE EXCLUDED.state END,
                     attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
                     requested_version = greatest(s.requested_version, EXCLUDED.requested_version),
@@ -185,6 +238,20 @@ struct RadiusStore: Sendable {
                 logger: logger
             )
         }
+    }
+
+    /// Enters the tenant as the provisioner, takes the customers' locks (in id order, so two callers never
+    /// deadlock) and reads them and their packages fresh.
+    private func lockAndRead(tenantID: Int64, ids: [Int64], on connection: PostgresConnection) async throws
+        -> (subjects: [SubjectRow], packages: [Int64: PackageProfile])
+    {
+        try await enter(tenantID: tenantID, on: connection)
+        try await connection.query(
+            "SELECT count(pg_advisory_xact_lock((\(tenantID)::bigint << 40) + id)) FROM (SELECT unnest(\(ids)::bigint[]) AS id ORDER BY 1) s",
+            logger: logger
+        )
+        let subjects = try await readSubjects(tenantID: tenantID, ids: ids, on: connection)
+        return (subjects, try await readPackages(Set(subjects.compactMap(\.subject?.packageID)), on: connection))
     }
 
     /// Switches the transaction to the provisioner role with the tenant's schema on the search path.
@@ -204,6 +271,11 @@ struct RadiusStore: Sendable {
         var subject: NetworkSubject?
         var appliedUsername: String?
         var disconnectPending = false
+        /// The router the customer is on (`customers.nas_id`).
+        var routerID: Int64?
+        /// The router its static-IP entries were last written to, and whether that write is still owed.
+        var appliedRouterID: Int64?
+        var routerPending = false
     }
 
     private func readSubjects(tenantID: Int64, ids: [Int64], on connection: PostgresConnection) async throws -> [SubjectRow] {
@@ -212,7 +284,7 @@ struct RadiusStore: Sendable {
             SELECT i.id, c.username, c.password_enc, c.type, c.status, c.deleted_at IS NOT NULL, c.expires_at,
                    host(c.static_ip), c.package_id,
                    (SELECT array_agg(d.mac::text ORDER BY d.mac) FROM customer_devices d WHERE d.customer_id = c.id),
-                   s.username, coalesce(s.disconnect_pending, false)
+                   s.username, coalesce(s.disconnect_pending, false), c.nas_id, s.router_id, coalesce(s.router_pending, false)
             FROM unnest(\(ids)::bigint[]) i(id)
             LEFT JOIN customers c ON c.id = i.id
             LEFT JOIN platform.provisioning_state s ON s.tenant_id = \(tenantID) AND s.customer_id = i.id
@@ -222,11 +294,17 @@ struct RadiusStore: Sendable {
         )
         let context = SecretBox.customerPasswordContext(tenantID: tenantID)
         var result: [SubjectRow] = []
-        for try await (id, username, sealed, type, status, deleted, expiresAt, staticIP, packageID, macs, applied, pending) in rows.decode(
-            (Int64, String?, Data?, String?, String?, Bool?, Date?, String?, Int64?, [String]?, String?, Bool).self
-        ) {
+        for try await row in rows {
+            let (id, username, sealed, type, status, deleted, expiresAt, staticIP, packageID, macs, applied, pending) = try row.decode(
+                (Int64, String?, Data?, String?, String?, Bool?, Date?, String?, Int64?, [String]?, String?, Bool).self
+            )
+            let columns = row.makeRandomAccess()
+            let routerID = try columns[12].decode(Int64?.self)
+            let appliedRouterID = try columns[13].decode(Int64?.self)
+            let routerPending = try columns[14].decode(Bool.self)
             guard let username, let typeText = type, let customerType = CustomerType(rawValue: typeText), let status else {
-                result.append(SubjectRow(customerID: id, subject: nil, appliedUsername: applied, disconnectPending: pending))
+                result.append(SubjectRow(customerID: id, subject: nil, appliedUsername: applied, disconnectPending: pending,
+                                         appliedRouterID: appliedRouterID, routerPending: routerPending))
                 continue
             }
             // A password that does not open (a foreign or corrupt value) provisions no login, never a wrong one.
@@ -238,19 +316,26 @@ struct RadiusStore: Sendable {
                 customerID: id, username: username, password: password, type: customerType, status: status,
                 deleted: deleted ?? false, expiresAt: expiresAt, staticIP: staticIP, packageID: packageID, macs: macs ?? []
             )
-            result.append(SubjectRow(customerID: id, subject: subject, appliedUsername: applied, disconnectPending: pending))
+            result.append(SubjectRow(customerID: id, subject: subject, appliedUsername: applied, disconnectPending: pending,
+                                     routerID: routerID, appliedRouterID: appliedRouterID, routerPending: routerPending))
         }
         return result
     }
 
     private func readPackages(_ ids: Set<Int64>, on connection: PostgresConnection) async throws -> [Int64: PackageProfile] {
         guard !ids.isEmpty else { return [:] }
+        return try await Self.packages(ids: Array(ids), on: connection, logger: logger)
+    }
+
+    /// The packages with these ids, or (nil) every active package.
+    static func packages(ids: [Int64]?, on connection: PostgresConnection, logger: Logger) async throws -> [Int64: PackageProfile] {
         let rows = try await connection.query(
             """
             SELECT id, customer_type, download_kbps, upload_kbps, burst_download_kbps, burst_upload_kbps,
                    burst_threshold_download_kbps, burst_threshold_upload_kbps, burst_time_seconds, time_limit_minutes,
                    data_limit_mb, ip_pool, suspended_pool, ppp_profile
-            FROM catalog.packages WHERE id = ANY(\(Array(ids))::bigint[])
+            FROM catalog.packages
+            WHERE CASE WHEN \(ids == nil) THEN status = 'active' ELSE id = ANY(\(ids ?? [])::bigint[]) END
             """,
             logger: logger
         )
@@ -296,6 +381,29 @@ struct RadiusStore: Sendable {
         }
         return changed.count
     }
+}
+
+/// One static-IP customer's entries on the routers: what its router should hold under its key, and the
+/// router that may still hold entries from before.
+struct RouterWork: Sendable, Hashable {
+    var customerID: Int64
+    /// The comment its items carry on every router.
+    var key: String
+    /// The router its entries belong on; nil: on none.
+    var routerID: Int64?
+    var items: [RouterItem]
+    /// The router its entries were last written to.
+    var previousRouterID: Int64?
+    /// Its last router write has not succeeded yet.
+    var pending = false
+    /// Further routers to clean of its entries (the reconciler found them there).
+    var alsoOn: Set<Int64> = []
+
+    /// Every router that may need a change for it.
+    var routers: Set<Int64> { alsoOn.union([routerID, previousRouterID].compactMap { $0 }) }
+
+    /// Its entries are where they should be, as far as the platform's record goes.
+    var settled: Bool { !pending && previousRouterID == routerID }
 }
 
 /// One customer's open sessions to end, or to re-authorize with a new rate.

@@ -16,7 +16,8 @@ struct RouterRepository: Sendable {
     private static let columns = """
         r.id, r.name, host(r.nas_ip) AS nas_ip, coalesce(r.api_host, host(r.nas_ip)) AS api_host, r.api_port, r.api_tls,
         r.api_tls_verify, r.api_username, r.has_api_password, r.coa_port, r.disconnect_method, r.coa_enabled, r.location,
-        r.interim_seconds, r.status, r.last_test_at, r.last_test_ok, r.last_test_message, r.created_at, r.updated_at,
+        r.interim_seconds, r.status, r.last_test_at, r.last_test_ok, r.last_test_message, r.last_configure_at, r.last_configure_ok,
+        r.last_configure_message, r.created_at, r.updated_at,
         ARRAY(SELECT a.tenant_id FROM platform.router_assignments a WHERE a.router_id = r.id ORDER BY a.tenant_id) AS assigned
         """
 
@@ -63,6 +64,11 @@ struct RouterRepository: Sendable {
             NASRouter.ConnectionTest(at: at, ok: try r.get("last_test_ok", as: Bool?.self) ?? false,
                                   message: try r.get("last_test_message", as: String?.self) ?? "")
         }
+        let configuredAt: Date? = try r.get("last_configure_at")
+        let lastConfigure: NASRouter.ConnectionTest? = try configuredAt.map { at in
+            NASRouter.ConnectionTest(at: at, ok: try r.get("last_configure_ok", as: Bool?.self) ?? false,
+                                  message: try r.get("last_configure_message", as: String?.self) ?? "")
+        }
         return NASRouter(
             id: try r.get("id"), name: try r.get("name"), nasIP: try r.get("nas_ip"), apiHost: try r.get("api_host"),
             apiPort: try r.get("api_port"), apiTLS: try r.get("api_tls"), apiTLSVerify: try r.get("api_tls_verify"),
@@ -71,23 +77,31 @@ struct RouterRepository: Sendable {
             coaEnabled: try r.get("coa_enabled"), location: try r.get("location"), interimSeconds: try r.get("interim_seconds"),
             status: NASRouter.Status(rawValue: try r.get("status")) ?? .disabled,
             assignedTenantIDs: try withAssignments ? r.get("assigned", as: [Int64].self) : nil,
-            lastTest: lastTest, createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at")
+            lastTest: lastTest, lastConfigure: lastConfigure, createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at")
         )
     }
 
     /// The router's settings with its secrets opened, its row locked for the rest of the transaction (so a
     /// concurrent update or delete waits, and so do customers being put on it). Application role only.
     func lockedEndpoint(id: Int64, on connection: PostgresConnection) async throws -> (endpoint: Endpoint, sealedSecret: Data)? {
+        try await endpoints(ids: [id], lock: true, on: connection)[id]
+    }
+
+    /// The settings of these routers with their secrets opened (routers that are gone are left out); `lock`
+    /// locks their rows for the rest of the transaction. Application role only.
+    func endpoints(ids: [Int64], lock: Bool = false, on connection: PostgresConnection) async throws -> [Int64: (endpoint: Endpoint, sealedSecret: Data)] {
         let rows = try await connection.query(
             """
-            SELECT name, host(nas_ip) AS nas_ip, radius_secret_enc, api_host, api_port, api_tls, api_tls_verify, api_username,
+            SELECT id, name, host(nas_ip) AS nas_ip, radius_secret_enc, api_host, api_port, api_tls, api_tls_verify, api_username,
                    api_password_enc, coa_port, disconnect_method, coa_enabled, location, interim_seconds, status
-            FROM platform.routers WHERE id = \(id) FOR UPDATE
+            FROM platform.routers WHERE id = ANY(\(ids)::bigint[]) ORDER BY id \(unescaped: lock ? "FOR UPDATE" : "")
             """,
             logger: logger
         )
+        var found: [Int64: (endpoint: Endpoint, sealedSecret: Data)] = [:]
         for try await row in rows {
             let r = row.makeRandomAccess()
+            let id: Int64 = try r.get("id")
             let sealedSecret: Data = try r.get("radius_secret_enc")
             let sealedPassword: Data? = try r.get("api_password_enc")
             let settings = RouterSettings(
@@ -101,9 +115,9 @@ struct RouterRepository: Sendable {
                 coaEnabled: try r.get("coa_enabled"), location: try r.get("location"), interimSeconds: try r.get("interim_seconds"),
                 status: NASRouter.Status(rawValue: try r.get("status")) ?? .disabled
             )
-            return (Endpoint(settings: settings, sealedPassword: sealedPassword), sealedSecret)
+            found[id] = (Endpoint(settings: settings, sealedPassword: sealedPassword), sealedSecret)
         }
-        return nil
+        return found
     }
 
     private func open(_ sealed: Data, context: String) throws -> String {
@@ -193,6 +207,41 @@ struct RouterRepository: Sendable {
               AND api_tls = \(settings.apiTLS) AND api_tls_verify = \(settings.apiTLSVerify) AND api_username = \(settings.apiUsername)
               AND api_password_enc IS NOT DISTINCT FROM \(endpoint.sealedPassword)
             RETURNING id
+            """,
+            logger: logger
+        )
+    }
+
+    /// Stores (replaces) the address ranges of these pools of the router.
+    func savePools(routerID: Int64, _ pools: [String: String], on connection: PostgresConnection) async throws {
+        guard !pools.isEmpty else { return }
+        let names = pools.keys.sorted()
+        try await connection.query(
+            """
+            INSERT INTO platform.router_pools AS p (router_id, name, ranges)
+            SELECT \(routerID), n, r FROM unnest(\(names)::text[], \(names.map { pools[$0] ?? "" })::text[]) x(n, r)
+            ON CONFLICT (router_id, name) DO UPDATE SET ranges = EXCLUDED.ranges, updated_at = now()
+            WHERE p.ranges <> EXCLUDED.ranges
+            """,
+            logger: logger
+        )
+    }
+
+    /// The router's pool ranges by name.
+    func pools(routerID: Int64, on connection: PostgresConnection) async throws -> [String: String] {
+        var pools: [String: String] = [:]
+        for try await (name, ranges) in try await connection.query(
+            "SELECT name, ranges FROM platform.router_pools WHERE router_id = \(routerID)", logger: logger
+        ).decode((String, String).self) { pools[name] = ranges }
+        return pools
+    }
+
+    /// Records the outcome of a configuration push.
+    func recordConfigure(id: Int64, ok: Bool, message: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE platform.routers SET last_configure_at = now(), last_configure_ok = \(ok), last_configure_message = \(String(message.prefix(500)))
+            WHERE id = \(id)
             """,
             logger: logger
         )

@@ -24,6 +24,14 @@ extension OpenAPIDocument {
               tag: "routers", scope: "customers:write", status: 204, response: nil, errors: [401, 403, 404, 409]),
         .init("POST", "/api/v1/routers/{id}/test", "Test the router's API again (admin): login and /system/resource/print within 3 s",
               tag: "routers", scope: "customers:write", response: .ref("Router"), errors: [401, 403, 404]),
+        .init("POST", "/api/v1/routers/{id}/configure",
+              "Push the router's configuration (admin): RADIUS client, /radius incoming accept=yes, PPP AAA through RADIUS, the packages' IP pools "
+              + "(ranges given here are stored per router) and PPP profiles. Items already right are left alone; the answer lists each item; "
+              + "an unreachable router answers ok: false with the reason",
+              tag: "routers", scope: "customers:write",
+              request: .object(["pools": .array(.object(["name": .text(minLength: 1, maxLength: 64), "ranges": .text(minLength: 7, maxLength: 1000)],
+                                                        required: ["name", "ranges"]))], required: []),
+              response: .ref("RouterConfigureReport"), errors: [400, 401, 403, 404]),
         .init("PUT", "/api/v1/routers/{id}/assignments", "Set which reseller tenants may use the router (admin); replaces the list",
               tag: "routers", scope: "customers:write", request: .object(["tenant_ids": .array(.integer)], required: ["tenant_ids"]),
               response: .ref("Router"), errors: [400, 401, 403, 404, 422]),
@@ -35,7 +43,15 @@ extension OpenAPIDocument {
             "api_tls_verify": .boolean, "api_username": .string, "has_api_password": .boolean, "coa_port": .integer,
             "disconnect_method": .enumeration(["radius", "api", "none"]), "coa_enabled": .boolean, "location": .string,
             "interim_seconds": .integer, "status": .enumeration(["active", "disabled"]), "assigned_tenant_ids": .array(.integer),
-            "last_test": .object(["at": .dateTime, "ok": .boolean, "message": .string]), "created_at": .dateTime, "updated_at": .dateTime,
+            "last_test": .object(["at": .dateTime, "ok": .boolean, "message": .string]),
+            "last_configure": .object(["at": .dateTime, "ok": .boolean, "message": .string]), "created_at": .dateTime, "updated_at": .dateTime,
+        ]),
+        "RouterConfigureReport": .object([
+            "router_id": .integer, "ok": .boolean, "error": .string,
+            "items": .array(.object([
+                "item": .string, "action": .enumeration(["created", "updated", "unchanged", "removed", "skipped", "failed"]),
+                "properties": .array(.string), "detail": .string,
+            ])),
         ]),
     ]
 }

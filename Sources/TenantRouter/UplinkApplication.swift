@@ -58,7 +58,8 @@ package struct UplinkApplication: Sendable {
         let workerRedis = RedisClient(config: redisConfig, logger: logger)
         let worker = ProvisioningWorker(service: provisioning, redis: workerRedis, blockMilliseconds: 1000)
         let holder = "\(ProcessInfo.processInfo.hostName):\(getpid())"
-        return ([OutboxRelay(service: provisioning), worker, Reconciler(service: provisioning, holder: holder)], workerRedis)
+        return ([OutboxRelay(service: provisioning), worker, Reconciler(service: provisioning, holder: holder), AccountingPoller(service: provisioning)],
+                workerRedis)
     }
 
     /// Every route of every service, behind request logging, error mapping, metrics and authentication.
@@ -82,6 +83,7 @@ package struct UplinkApplication: Sendable {
         MoneyRoutes(billing: billing).register(on: api)
         ProvisioningRoutes(provisioning: provisioning).register(on: api)
         RouterRoutes(provisioning: provisioning).register(on: api)
+        OnlineRoutes(provisioning: provisioning).register(on: api)
         return router
     }
 

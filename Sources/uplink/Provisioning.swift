@@ -6,7 +6,7 @@ import TenantRouter
 
 struct ProvisioningCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "provisioning", abstract: "Customers' network state in FreeRADIUS and on the routers.", subcommands: [Reconcile.self]
+        commandName: "provisioning", abstract: "Customers' network state in FreeRADIUS and on the routers.", subcommands: [Reconcile.self, PollAccounting.self]
     )
 
     struct Reconcile: AsyncParsableCommand {
@@ -38,6 +38,37 @@ struct ProvisioningCommand: AsyncParsableCommand {
             }
             let routerDrift = report.routers?.drifted ?? 0
             if dryRun, report.drifted + report.orphans + routerDrift > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct PollAccounting: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "poll-accounting",
+            abstract: "Run the accounting poller's ticks here and print what each did (stale sessions closed, the online view updated)."
+        )
+
+        @Option(help: "Ticks to run.")
+        var ticks = 1
+
+        @Option(name: .customLong("interval-ms"), help: "Pause between ticks, in milliseconds.")
+        var intervalMilliseconds = 5000
+
+        func run() async throws {
+            guard (1...10_000).contains(ticks), (0...600_000).contains(intervalMilliseconds) else {
+                throw ValidationError("--ticks must be 1-10000 and --interval-ms 0-600000")
+            }
+            let app = try loadApplication(label: "uplink.provisioning")
+            try await app.withRunningDatabase {
+                var state = AccountingPollState()
+                for tick in 1...ticks {
+                    if tick > 1 { try await Task.sleep(for: .milliseconds(intervalMilliseconds)) }
+                    let report = try await app.provisioning.pollAccounting(&state)
+                    print("tick \(tick): " + (report.rebuilt ? "rebuilt the view, \(report.upserted) open sessions" :
+                        "\(report.upserted) sessions written, \(report.removed) removed") + ", \(report.staleClosed) stale closed, "
+                        + String(format: "%.3f s", report.seconds))
+                }
+            }
+            await app.shutdown()
         }
     }
 }

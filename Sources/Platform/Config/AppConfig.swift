@@ -86,6 +86,9 @@ package struct AppConfig: Sendable {
         provisioning.radiusServerAddress = reader.string("UPLINK_RADIUS_SERVER_ADDRESS", default: "127.0.0.1")
         provisioning.radiusAuthPort = reader.int("UPLINK_RADIUS_AUTH_PORT", default: 51812, range: 1...65535)
         provisioning.radiusAcctPort = reader.int("UPLINK_RADIUS_ACCT_PORT", default: 51813, range: 1...65535)
+        provisioning.accountingPollMilliseconds = reader.int("UPLINK_ACCOUNTING_POLL_MS", default: 5000, range: 0...600_000)
+        provisioning.staleGraceSeconds = reader.int("UPLINK_STALE_GRACE_SECONDS", default: 60, range: 0...86_400)
+        provisioning.onlineRebuildSeconds = reader.int("UPLINK_ONLINE_REBUILD_SECONDS", default: 300, range: 1...86_400)
 
         guard reader.problems.isEmpty, var database, var redis, let level, let format, let dataKey else {
             throw ConfigError(problems: reader.problems)
@@ -251,6 +254,12 @@ package struct ProvisioningSettings: Sendable {
     package var radiusServerAddress = "127.0.0.1"
     package var radiusAuthPort = 51812
     package var radiusAcctPort = 51813
+    /// How often the accounting poller refreshes the online view; 0 turns it off.
+    package var accountingPollMilliseconds = 5000
+    /// A session is stale after twice its NAS's interim interval plus this.
+    package var staleGraceSeconds = 60
+    /// The online view is rebuilt from every open session this often (and whenever it is missing).
+    package var onlineRebuildSeconds = 300
 
     package init() {}
 }

@@ -37,7 +37,26 @@ extension OpenAPIDocument {
               response: .ref("Router"), errors: [400, 401, 403, 404, 422]),
     ]
 
+    static let onlineOperations: [APIOperation] = [
+        .init("GET", "/api/v1/online-customers",
+              "Online customers of the caller's scope (a sub-reseller: its own), from the online view the accounting poller keeps in Redis; "
+              + "q matches name, username, IP or MAC; sort uptime (newest first, the default), -uptime, download, -download, upload, -upload; "
+              + "total counts the matching sessions, counts.total and counts.by_nas everything the caller sees; as_of is the view's freshness",
+              tag: "online", scope: "online:read", paged: true, query: ["q", "operator_id", "zone_id", "package_id", "nas", "sort"],
+              response: .ref("OnlineList"), errors: [400, 401, 403]),
+    ]
+
     static let routerSchemas: [String: Schema] = [
+        "OnlineList": .object([
+            "items": .array(.object([
+                "customer_id": .integer, "name": .string, "username": .string, "operator_id": .integer, "zone_id": .integer,
+                "package_id": .integer, "ip": .string, "mac": .string, "nas_ip": .string, "nas": .string, "acct_session_id": .string,
+                "started_at": .dateTime, "uptime_seconds": .integer, "upload_bytes": .integer, "download_bytes": .integer, "last_update": .dateTime,
+            ])),
+            "page": .integer, "per_page": .integer, "total": .integer,
+            "counts": .object(["total": .integer, "by_nas": .array(.object(["nas_ip": .string, "nas": .string, "count": .integer]))]),
+            "as_of": .dateTime,
+        ]),
         "Router": .object([
             "id": .integer, "name": .string, "nas_ip": .string, "api_host": .string, "api_port": .integer, "api_tls": .boolean,
             "api_tls_verify": .boolean, "api_username": .string, "has_api_password": .boolean, "coa_port": .integer,

@@ -266,7 +266,7 @@ package enum OpenAPIDocument {
                   "method": .enumeration(["disconnect", "coa", "api", "none"]),
                   "result": .enumeration(["ack", "nak", "timeout", "error", "skipped"]), "detail": .string,
               ]))]), errors: [401, 403, 404]),
-    ] + actionOperations + routerOperations
+    ] + actionOperations + routerOperations + onlineOperations
 
     static let actionSummaries: [(String, String, Schema)] = [
         ("activate", "Activate (from expired, suspended or disabled; prepaid needs validity left)", .object(["reason": .string])),

@@ -1,0 +1,175 @@
+import AuthService
+import Foundation
+import HTTPTypes
+import Platform
+import PostgresNIO
+import ProvisioningService
+import TenantRouter
+import TestSupport
+import Testing
+
+/// Provisioning settings plus a poller that ticks every 200 ms.
+private func fastOnline(_ config: inout AppConfig) {
+    fastProvisioning(&config)
+    config.provisioning.accountingPollMilliseconds = 200
+}
+
+private func onlineItems(_ reply: APIClient.Reply) -> [[String: Any]] { reply.json["items"] as? [[String: Any]] ?? [] }
+
+private func usernames(_ reply: APIClient.Reply) -> [String] { onlineItems(reply).compactMap { $0["username"] as? String }.sorted() }
+
+/// An accounting Start from the test NAS (127.0.0.1).
+private func start(_ radius: TestFreeRADIUS, _ username: String, session: String, ip: String, mac: String) async throws {
+    let reply = try await radius.account([
+        "Acct-Status-Type": "Start", "User-Name": username, "Acct-Session-Id": session, "NAS-IP-Address": "127.0.0.1",
+        "Framed-IP-Address": ip, "Calling-Station-Id": mac, "NAS-Port": "1",
+    ])
+    try #require(reply.type == "Accounting-Response", "\(reply)")
+}
+
+@Suite struct OnlineCustomersTests {
+    /// Start → online within a tick with its IP, MAC and NAS; Interim with gigawords → 64-bit bytes; Stop →
+    /// gone; Accounting-On closes the NAS's sessions; each caller sees only its own; the view comes back
+    /// after Redis loses it.
+    @Test func theOnlineViewFollowsAccountingAndKeepsTenantsApart() async throws {
+        try await TestApp.with(configure: fastOnline) { test in
+            let fixtures = try await Fixtures.make(test)
+            try await TestFreeRADIUS.with(database: test.databaseName) { radius in
+                try await test.withProvisioning {
+                    try await test.http { api in
+                        let catalog = try await Catalog.make(api, fixtures)
+                        let monthly = try #require(catalog.packages["pppoe_monthly"])
+                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.ownerA,
+                                                   json: ["operator_id": fixtures.subA1.id, "price": 45_000]).status == .ok)
+                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.admin,
+                                                   json: ["reseller_id": fixtures.resellerB.id, "price": 40_000]).status == .ok)
+                        let sub1 = try await api.login("sub-a1", Fixtures.password)
+                        let sub2 = try await api.login("sub-a2", Fixtures.password)
+                        let ownerB = try await api.login("owner-b", Fixtures.password)
+                        var ownBody = catalog.body("pppoe_monthly", "online-a1", name: "Ayesha Online")
+                        ownBody["password"] = "pass-online-a1"
+                        let own = try await api.post("/api/v1/customers", token: catalog.ownerA, json: ownBody)
+                        let ownID = try #require(own.json["id"] as? Int, "\(own.text)")
+                        var subBody = catalog.body("pppoe_monthly", "online-s1")
+                        subBody.removeValue(forKey: "zone_id")
+                        #expect(try await api.post("/api/v1/customers", token: sub1, json: subBody).status == .created)
+                        var otherBody = catalog.body("pppoe_monthly", "online-b1")
+                        otherBody.removeValue(forKey: "zone_id")
+                        #expect(try await api.post("/api/v1/customers", token: ownerB, json: otherBody).status == .created)
+
+                        try await start(radius, "online-a1", session: "5a000001", ip: "10.10.0.21", mac: "AA:BB:CC:00:00:21")
+                        try await start(radius, "online-s1", session: "5a000002", ip: "10.10.0.22", mac: "AA:BB:CC:00:00:22")
+                        try await start(radius, "online-b1", session: "5a000003", ip: "10.10.0.23", mac: "AA:BB:CC:00:00:23")
+                        try await start(radius, "not-a-customer", session: "5a000004", ip: "10.10.0.24", mac: "AA:BB:CC:00:00:24")
+                        let appeared = try await eventually(within: 2, "sessions online") {
+                            usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-a1", "online-s1"]
+                        }
+                        #expect(appeared < 1, "within a tick or two: \(appeared) s")
+                        let ownerView = try await api.get("/api/v1/online-customers?q=ayesha", token: catalog.ownerA)
+                        let row = try #require(onlineItems(ownerView).first, "\(ownerView.text)")
+                        #expect(row["customer_id"] as? Int == ownID && row["name"] as? String == "Ayesha Online", "\(row)")
+                        #expect(row["ip"] as? String == "10.10.0.21" && row["mac"] as? String == "AA:BB:CC:00:00:21", "\(row)")
+                        #expect(row["nas_ip"] as? String == "127.0.0.1" && row["acct_session_id"] as? String == "5a000001", "\(row)")
+                        #expect(row["zone_id"] as? Int == catalog.zone && row["package_id"] as? Int == monthly, "\(row)")
+                        #expect(ownerView.json["as_of"] is String && ownerView.json["total"] as? Int == 1, "\(ownerView.text)")
+                        let counts = try #require(ownerView.json["counts"] as? [String: Any])
+                        #expect(counts["total"] as? Int == 2, "counts cover everything the caller sees: \(counts)")
+                        #expect((counts["by_nas"] as? [[String: Any]])?.first?["count"] as? Int == 2, "\(counts)")
+
+                        // Each caller sees only its own: a sub-reseller its customers, another tenant its own.
+                        #expect(usernames(try await api.get("/api/v1/online-customers", token: sub1)) == ["online-s1"])
+                        let sub2View = try await api.get("/api/v1/online-customers", token: sub2)
+                        #expect(usernames(sub2View).isEmpty && (sub2View.json["counts"] as? [String: Any])?["total"] as? Int == 0, "\(sub2View.text)")
+                        #expect(usernames(try await api.get("/api/v1/online-customers", token: ownerB)) == ["online-b1"])
+                        #expect(usernames(try await api.get("/api/v1/online-customers?operator_id=\(fixtures.subA1.id)", token: catalog.ownerA))
+                            == ["online-s1"])
+
+                        // Interim with gigawords: bytes above 4 GiB.
+                        let interim = try await radius.account([
+                            "Acct-Status-Type": "Interim-Update", "User-Name": "online-a1", "Acct-Session-Id": "5a000001",
+                            "NAS-IP-Address": "127.0.0.1", "NAS-Port": "1", "Framed-IP-Address": "10.10.0.21", "Acct-Session-Time": "600",
+                            "Acct-Input-Octets": "7", "Acct-Input-Gigawords": "1", "Acct-Output-Octets": "9", "Acct-Output-Gigawords": "2",
+                        ])
+                        #expect(interim.type == "Accounting-Response", "\(interim)")
+                        try await eventually(within: 2, "64-bit counters") {
+                            let row = onlineItems(try await api.get("/api/v1/online-customers?q=online-a1", token: catalog.ownerA)).first
+                            return row?["upload_bytes"] as? Int == 4_294_967_303 && row?["download_bytes"] as? Int == 8_589_934_601
+                        }
+                        #expect(usernames(try await api.get("/api/v1/online-customers?sort=-download&per_page=1", token: catalog.ownerA)) == ["online-a1"])
+                        #expect(usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-a1", "online-s1"],
+                                "the update moved the session, it did not add one")
+
+                        // Redis loses the view: rebuilt from radius.radacct within two ticks.
+                        _ = try await test.app.redis.send("DEL", test.app.redis.key("{t\(fixtures.resellerA.id)}:online"), test.app.redis.key("online:as_of"))
+                        let rebuilt = try await eventually(within: 2, "view rebuilt") {
+                            usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-a1", "online-s1"]
+                        }
+                        #expect(rebuilt < 1, "\(rebuilt) s")
+
+                        // Stop: gone. Accounting-On from the NAS: its other sessions close.
+                        _ = try await radius.account([
+                            "Acct-Status-Type": "Stop", "User-Name": "online-a1", "Acct-Session-Id": "5a000001", "NAS-IP-Address": "127.0.0.1", "NAS-Port": "1",
+                            "Acct-Session-Time": "660", "Acct-Terminate-Cause": "User-Request",
+                        ])
+                        try await eventually(within: 2, "stopped session gone") {
+                            usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-s1"]
+                        }
+                        _ = try await radius.account(["Acct-Status-Type": "Accounting-On", "NAS-IP-Address": "127.0.0.1", "Acct-Session-Id": "00000000"])
+                        try await eventually(within: 2, "the NAS's sessions closed") {
+                            let mine = usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA))
+                            let theirs = usernames(try await api.get("/api/v1/online-customers", token: ownerB))
+                            return mine.isEmpty && theirs.isEmpty
+                        }
+
+                        // Bad queries and missing rights.
+                        for bad in ["sort=fastest", "operator_id=x", "zone_id=0", "page=0", "per_page=100000"] {
+                            #expect(try await api.get("/api/v1/online-customers?\(bad)", token: catalog.ownerA).status == .badRequest, "\(bad)")
+                        }
+                        #expect(try await api.get("/api/v1/online-customers").status == .unauthorized)
+                        let token = try await api.post("/api/v1/tokens", token: catalog.ownerA, json: ["name": "billing only", "scopes": ["billing:read"]])
+                        let secret = try #require(token.json["token"] as? String, "\(token.text)")
+                        #expect(try await api.get("/api/v1/online-customers", token: secret).status == .forbidden)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A session the NAS stopped reporting is closed as `Stale-Session` (never deleted) after twice the
+    /// interim interval plus the grace, leaves the view, and no longer blocks a login under
+    /// `Simultaneous-Use := 1`.
+    @Test func aStaleSessionIsClosedAndTheUserCanLogInAgain() async throws {
+        try await TestApp.with(configure: { config in
+            fastOnline(&config)
+            config.provisioning.interimIntervalSeconds = 1
+            config.provisioning.staleGraceSeconds = 1
+        }) { test in
+            let fixtures = try await Fixtures.make(test)
+            try await TestFreeRADIUS.with(database: test.databaseName) { radius in
+                try await test.withProvisioning {
+                    try await test.http { api in
+                        let catalog = try await Catalog.make(api, fixtures)
+                        #expect(try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "stale-1")).status == .created)
+                        try await eventually("provisioned") { try await radius.authenticate("stale-1", "secret-stale-1").accepted }
+                        try await start(radius, "stale-1", session: "6a000001", ip: "10.10.0.31", mac: "AA:BB:CC:00:00:31")
+                        #expect(try await radius.authenticate("stale-1", "secret-stale-1").rejected, "one session at a time")
+                        try await eventually(within: 2, "online") {
+                            usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["stale-1"]
+                        }
+                        try await eventually(within: 8, "closed as stale and gone from the view") {
+                            usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)).isEmpty
+                        }
+                        let closed = try await test.app.database.withPlatformTransaction { connection in
+                            try await connection.query(
+                                "SELECT acctterminatecause, acctstoptime IS NOT NULL FROM radius.radacct WHERE acctsessionid = '6a000001'",
+                                logger: test.app.logger
+                            ).collect().map { try $0.decode((String?, Bool).self) }
+                        }
+                        #expect(closed.count == 1 && closed.first?.0 == "Stale-Session" && closed.first?.1 == true, "kept, closed: \(closed)")
+                        #expect(try await radius.authenticate("stale-1", "secret-stale-1").accepted, "the stale session no longer counts")
+                    }
+                }
+            }
+        }
+    }
+}

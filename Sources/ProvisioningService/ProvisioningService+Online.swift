@@ -27,7 +27,7 @@ extension ProvisioningService {
     /// late (its `acctupdatetime` is the request's time) is still seen.
     static let accountingOverlapSeconds = 10.0
 
-    var onlineCache: OnlineCache { OnlineCache(redis: redis) }
+    var onlineCache: OnlineCache { OnlineCache(redis: redis, memo: onlineMemo) }
 
     /// One tick of the accounting poller: closes stale sessions, then brings the online view up to date:
     /// the sessions whose `acctupdatetime` moved since the last tick (a Start, an Interim, a Stop, a NAS's

@@ -21,6 +21,8 @@ package struct ProvisioningService: Sendable {
     let dynamicAuth: DynamicAuthClient
     let routerRepository: RouterRepository
     let routerProbe: RouterProbe
+    /// Tenants' online sessions as last decoded, for the online list.
+    let onlineMemo = OnlineMemo()
 
     package init(
         database: Database, redis: RedisClient, dataKey: DataKey, settings: ProvisioningSettings,

@@ -1,16 +1,24 @@
 import Foundation
 import Platform
+import Synchronization
 
 /// The online view in Redis: per tenant one hash `{t<id>}:online` of open sessions (radacct id → the
-/// session as JSON), written only by the accounting poller, and `online:as_of`, the time of its last tick
-/// (absent: the view must be built from `radius.radacct` again, as after a flush).
+/// session as JSON) and `{t<id>}:online:v`, a random token replaced with every write of the hash, both
+/// written only by the accounting poller; and `online:as_of`, the time of its last tick (absent: the view
+/// must be built from `radius.radacct` again, as after a flush).
+///
+/// Readers keep each tenant's decoded sessions in memory (`OnlineMemo`) for as long as the token stays
+/// the same, so a request costs one small `GET` unless the tenant's sessions changed.
 struct OnlineCache: Sendable {
     let redis: RedisClient
+    let memo: OnlineMemo
 
     private static let encoder = JSONEncoder()
     private static let decoder = JSONDecoder()
 
     func tenantKey(_ tenantID: Int64) -> String { redis.key("{t\(tenantID)}:online") }
+    func versionKey(_ tenantID: Int64) -> String { redis.key("{t\(tenantID)}:online:v") }
+    private static func token() -> String { UUID().uuidString }
     var asOfKey: String { redis.key("online:as_of") }
 
     /// Replaces every listed tenant's sessions with `sessions` (tenants without any get none), each tenant
@@ -24,6 +32,7 @@ struct OnlineCache: Sendable {
             for chunk in (sessions[tenantID] ?? []).chunked(1000) {
                 commands.append(["HSET", key] + (try chunk.flatMap { [String($0.id), try Self.encode($0)] }))
             }
+            commands.append(["SET", versionKey(tenantID), Self.token()])
             commands.append(["EXEC"])
         }
         try await run(commands)
@@ -32,13 +41,16 @@ struct OnlineCache: Sendable {
     /// Writes changed sessions and removes ended ones.
     func apply(upserts: [Int64: [OnlineSession]], removals: [Int64: [Int64]]) async throws {
         var commands: [[String]] = []
-        for (tenantID, sessions) in upserts.sorted(by: { $0.key < $1.key }) {
-            for chunk in sessions.chunked(1000) {
+        for tenantID in Set(upserts.keys).union(removals.keys).sorted() {
+            commands.append(["MULTI"])
+            for chunk in (upserts[tenantID] ?? []).chunked(1000) {
                 commands.append(["HSET", tenantKey(tenantID)] + (try chunk.flatMap { [String($0.id), try Self.encode($0)] }))
             }
-        }
-        for (tenantID, ids) in removals.sorted(by: { $0.key < $1.key }) {
-            for chunk in ids.chunked(1000) { commands.append(["HDEL", tenantKey(tenantID)] + chunk.map(String.init)) }
+            for chunk in (removals[tenantID] ?? []).chunked(1000) {
+                commands.append(["HDEL", tenantKey(tenantID)] + chunk.map(String.init))
+            }
+            commands.append(["SET", versionKey(tenantID), Self.token()])
+            commands.append(["EXEC"])
         }
         try await run(commands)
     }
@@ -51,15 +63,22 @@ struct OnlineCache: Sendable {
         try await redis.send("GET", asOfKey).integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
-    /// The tenant's open sessions and the view's freshness, in one round trip.
+    /// The tenant's open sessions and the view's freshness: from memory while the tenant's token is the
+    /// one they were read under (one round trip), else read and decoded again (two).
     func sessions(tenantID: Int64) async throws -> (sessions: [OnlineSession], asOf: Date?) {
-        let replies = try await redis.pipeline([["HVALS", tenantKey(tenantID)], ["GET", asOfKey]])
+        let probe = try await redis.pipeline([["GET", versionKey(tenantID)], ["GET", asOfKey]])
+        let asOf = probe.count > 1 ? probe[1].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) } : nil
+        guard let version = probe.first?.string else { return ([], asOf) }
+        if let known = memo.sessions(tenantID: tenantID, version: version) { return (known, asOf) }
+        // The hash and its token read together, so the memo never pairs a token with other contents.
+        let replies = try await redis.pipeline([["MULTI"], ["GET", versionKey(tenantID)], ["HVALS", tenantKey(tenantID)], ["EXEC"]])
+        guard let results = replies.last?.array, results.count == 2 else { throw RedisError.protocolViolation }
         var sessions: [OnlineSession] = []
-        for value in replies.first?.array ?? [] {
+        for value in results[1].array ?? [] {
             guard case .bulk(let bytes) = value, let session = try? Self.decoder.decode(OnlineSession.self, from: Data(bytes)) else { continue }
             sessions.append(session)
         }
-        let asOf = replies.count > 1 ? replies[1].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) } : nil
+        if let read = results[0].string { memo.remember(tenantID: tenantID, version: read, sessions: sessions) }
         return (sessions, asOf)
     }
 
@@ -72,6 +91,24 @@ struct OnlineCache: Sendable {
 
     private static func encode(_ session: OnlineSession) throws -> String {
         String(decoding: try encoder.encode(session), as: UTF8.self)
+    }
+}
+
+/// Each tenant's decoded sessions under the token they were read with; shared by a process's requests.
+final class OnlineMemo: Sendable {
+    private let entries = Mutex<[Int64: (version: String, sessions: [OnlineSession])]>([:])
+
+    init() {}
+
+    func sessions(tenantID: Int64, version: String) -> [OnlineSession]? {
+        entries.withLock { entries in
+            guard let entry = entries[tenantID], entry.version == version else { return nil }
+            return entry.sessions
+        }
+    }
+
+    func remember(tenantID: Int64, version: String, sessions: [OnlineSession]) {
+        entries.withLock { $0[tenantID] = (version, sessions) }
     }
 }
 

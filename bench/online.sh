@@ -88,16 +88,16 @@ sql "
   INSERT INTO radius.radacct (acctsessionid, acctuniqueid, username, nasipaddress, nasportid, acctstarttime, acctupdatetime,
                               acctstoptime, acctsessiontime, acctinputoctets, acctoutputoctets, callingstationid,
                               framedipaddress, acctterminatecause)
-  SELECT to_hex(g), 'h' || g, u.username, '10.255.0.' || (1 + g % 8), 'ether1',
+  SELECT to_hex(g), 'h' || g, u.username, ('10.255.0.' || (1 + g % 8))::inet, 'ether1',
          now() - make_interval(days => g % 365) - interval '2 hours', now() - make_interval(days => g % 365) - interval '1 hour',
-         now() - make_interval(days => g % 365) - interval '1 hour', 3600, (g % 1000) * 1048576, (g % 1000) * 10485760,
+         now() - make_interval(days => g % 365) - interval '1 hour', 3600, (g % 1000)::bigint * 1048576, (g % 1000)::bigint * 10485760,
          'AA:BB:CC:' || to_hex(g % 256) || ':00:01', ('10.64.0.0'::inet + (g % 65000)), 'User-Request'
-  FROM generate_series(1, $HISTORIC) g JOIN u ON u.n = 1 + (g * 7919) % (SELECT count(*) FROM u);
+  FROM generate_series(1, $HISTORIC) g JOIN u ON u.n = 1 + (g::bigint * 7919) % (SELECT count(*) FROM u);
   INSERT INTO radius.radacct (acctsessionid, acctuniqueid, username, nasipaddress, nasportid, acctstarttime, acctupdatetime,
                               acctsessiontime, acctinputoctets, acctoutputoctets, callingstationid, framedipaddress)
-  SELECT 'o' || to_hex(g), 'o' || g, u.username, '10.255.0.' || (1 + g % 8), 'ether1',
+  SELECT 'o' || to_hex(g), 'o' || g, u.username, ('10.255.0.' || (1 + g % 8))::inet, 'ether1',
          now() - make_interval(secs => 600 + g % 86400), now() - make_interval(secs => g % 180), 600 + g % 86400,
-         (g % 1000) * 1048576, (g % 1000) * 10485760, 'AA:BB:CC:' || to_hex(g % 256) || ':00:02', ('10.128.0.0'::inet + g)
+         (g % 1000)::bigint * 1048576, (g % 1000)::bigint * 10485760, 'AA:BB:CC:' || to_hex(g % 256) || ':00:02', ('10.128.0.0'::inet + g)
   FROM generate_series(1, $OPEN) g JOIN u ON u.n = 1 + (g * ((SELECT count(*) FROM u) / $OPEN)) % (SELECT count(*) FROM u);
 " >/dev/null
 sql "VACUUM (ANALYZE) radius.radacct" >/dev/null

@@ -181,12 +181,7 @@ extension BillingService {
     }
 
     /// A CSV cell: quoted when needed; a value a spreadsheet would treat as a formula gets a leading `'`.
-    package static func csvCell(_ value: String) -> String {
-        var text = value
-        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    package static func csvCell(_ value: String) -> String { CSV.cell(value) }
 
     /// Cards of the caller's scope (codes never shown, only their last four characters).
     package func vouchers(for principal: Principal, batchID: String?, state: String?, page: PageRequest) async throws -> [UInt8] {

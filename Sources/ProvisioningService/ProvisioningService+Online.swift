@@ -192,14 +192,17 @@ extension ProvisioningService {
     /// One page of the caller's online customers, from the view alone (never from Postgres): a sub-reseller
     /// sees only its own customers' sessions; the tenant always comes from the caller.
     package func onlineCustomers(for principal: Principal, _ query: OnlineQuery) async throws -> OnlineList {
-        let (all, asOf) = try await onlineCache.sessions(tenantID: principal.tenantID)
-        let visible: [OnlineSession]
+        let (view, asOf) = try await onlineCache.view(tenantID: principal.tenantID)
+        let ordered = view.orders[query.sort] ?? []
+        let scoped: [OnlineSession]?
         switch principal.tenantScope.operators {
-        case .all: visible = all
-        case .only(let operators): visible = all.filter { operators.contains($0.operatorID) }
+        case .all: scoped = nil
+        case .only(let operators): scoped = ordered.filter { operators.contains($0.operatorID) }
         }
+        let visible = scoped ?? ordered
         let needle = query.text?.lowercased()
-        var matching = visible.filter { session in
+        let filtered = query.operatorID == nil && query.zoneID == nil && query.packageID == nil && query.nas == nil && (needle ?? "").isEmpty
+        let matching = filtered ? visible : visible.filter { session in
             if let operatorID = query.operatorID, session.operatorID != operatorID { return false }
             if let zoneID = query.zoneID, session.zoneID != zoneID { return false }
             if let packageID = query.packageID, session.packageID != packageID { return false }
@@ -210,26 +213,11 @@ extension ProvisioningService {
             }
             return true
         }
-        matching.sort { a, b in
-            let order: (Int64, Int64) = switch query.sort {
-            case .uptime: (b.start, a.start)
-            case .minusUptime: (a.start, b.start)
-            case .download: (a.download, b.download)
-            case .minusDownload: (b.download, a.download)
-            case .upload: (a.upload, b.upload)
-            case .minusUpload: (b.upload, a.upload)
-            }
-            return order.0 != order.1 ? order.0 < order.1 : a.id < b.id
-        }
         let now = Int64(Date().timeIntervalSince1970)
         let page = matching.dropFirst(query.page.offset).prefix(query.page.perPage).map { OnlineCustomer($0, now: now) }
-        var byNAS: [String: OnlineList.NASCount] = [:]
-        for session in visible {
-            byNAS[session.nasIP, default: .init(nasIP: session.nasIP, nas: session.nas, count: 0)].count += 1
-        }
         return OnlineList(
             items: Array(page), page: query.page.page, perPage: query.page.perPage, matching: matching.count,
-            counts: .init(total: visible.count, byNAS: byNAS.values.sorted { ($0.count, $1.nasIP) > ($1.count, $0.nasIP) }),
+            counts: .init(total: visible.count, byNAS: scoped.map { OnlineTenantView.countByNAS($0) } ?? view.byNAS),
             asOf: asOf
         )
     }

@@ -80,7 +80,9 @@ private func start(_ radius: TestFreeRADIUS, _ username: String, session: String
                         #expect(usernames(try await api.get("/api/v1/online-customers", token: sub1)) == ["online-s1"])
                         let sub2View = try await api.get("/api/v1/online-customers", token: sub2)
                         #expect(usernames(sub2View).isEmpty && (sub2View.json["counts"] as? [String: Any])?["total"] as? Int == 0, "\(sub2View.text)")
-                        #expect(usernames(try await api.get("/api/v1/online-customers", token: ownerB)) == ["online-b1"])
+                        try await eventually(within: 2, "the other tenant's own session") {
+                            usernames(try await api.get("/api/v1/online-customers", token: ownerB)) == ["online-b1"]
+                        }
                         #expect(usernames(try await api.get("/api/v1/online-customers?operator_id=\(fixtures.subA1.id)", token: catalog.ownerA))
                             == ["online-s1"])
 
@@ -167,6 +169,96 @@ private func start(_ radius: TestFreeRADIUS, _ username: String, session: String
                         }
                         #expect(closed.count == 1 && closed.first?.0 == "Stale-Session" && closed.first?.1 == true, "kept, closed: \(closed)")
                         #expect(try await radius.authenticate("stale-1", "secret-stale-1").accepted, "the stale session no longer counts")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A customer's sessions with totals (JSON and CSV) and the authentication log, each scoped like
+    /// customers: a sub-reseller sees its own, another tenant nothing.
+    @Test func sessionHistoryAndTheAuthenticationLogAreScoped() async throws {
+        try await TestApp.with(configure: fastOnline) { test in
+            let fixtures = try await Fixtures.make(test)
+            try await TestFreeRADIUS.with(database: test.databaseName) { radius in
+                try await test.withProvisioning {
+                    try await test.http { api in
+                        let catalog = try await Catalog.make(api, fixtures)
+                        let monthly = try #require(catalog.packages["pppoe_monthly"])
+                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.ownerA,
+                                                   json: ["operator_id": fixtures.subA1.id, "price": 45_000]).status == .ok)
+                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.admin,
+                                                   json: ["reseller_id": fixtures.resellerB.id, "price": 40_000]).status == .ok)
+                        let sub1 = try await api.login("sub-a1", Fixtures.password)
+                        let ownerB = try await api.login("owner-b", Fixtures.password)
+                        let own = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "hist-a1"))
+                        let ownID = try #require(own.json["id"] as? Int, "\(own.text)")
+                        var subBody = catalog.body("pppoe_monthly", "hist-s1")
+                        subBody.removeValue(forKey: "zone_id")
+                        #expect(try await api.post("/api/v1/customers", token: sub1, json: subBody).status == .created)
+                        var otherBody = catalog.body("pppoe_monthly", "hist-b1")
+                        otherBody.removeValue(forKey: "zone_id")
+                        #expect(try await api.post("/api/v1/customers", token: ownerB, json: otherBody).status == .created)
+                        for name in ["hist-a1", "hist-s1", "hist-b1"] {
+                            try await eventually("\(name) provisioned") { try await radius.authenticate(name, "secret-\(name)").accepted }
+                        }
+                        #expect(try await radius.authenticate("hist-a1", "wrong-password").rejected)
+
+                        // One finished session.
+                        try await start(radius, "hist-a1", session: "7a000001", ip: "10.10.0.41", mac: "AA:BB:CC:00:00:41")
+                        _ = try await radius.account([
+                            "Acct-Status-Type": "Stop", "User-Name": "hist-a1", "Acct-Session-Id": "7a000001", "NAS-IP-Address": "127.0.0.1",
+                            "NAS-Port": "1", "Acct-Session-Time": "3600", "Acct-Input-Octets": "1000", "Acct-Output-Octets": "5",
+                            "Acct-Output-Gigawords": "1", "Acct-Terminate-Cause": "User-Request",
+                        ])
+                        let history = try await api.get("/api/v1/customers/\(ownID)/sessions", token: catalog.ownerA)
+                        #expect(history.status == .ok, "\(history.text)")
+                        let session = try #require((history.json["items"] as? [[String: Any]])?.first, "\(history.text)")
+                        #expect(session["acct_session_id"] as? String == "7a000001" && session["ip"] as? String == "10.10.0.41", "\(session)")
+                        #expect(session["duration_seconds"] as? Int == 3600 && session["terminate_cause"] as? String == "User-Request", "\(session)")
+                        #expect(session["upload_bytes"] as? Int == 1000 && session["download_bytes"] as? Int == 4_294_967_301, "\(session)")
+                        #expect(session["stopped_at"] is String, "\(session)")
+                        let totals = try #require(history.json["totals"] as? [String: Any])
+                        #expect(totals["sessions"] as? Int == 1 && totals["seconds"] as? Int == 3600 && history.json["truncated"] as? Bool == false, "\(totals)")
+                        let csv = try await api.get("/api/v1/customers/\(ownID)/sessions?format=csv", token: catalog.ownerA)
+                        #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true, "\(csv.text)")
+                        let lines = csv.text.split(separator: "\r\n")
+                        #expect(lines.count == 2 && lines.first?.hasPrefix("acct_session_id,started_at") == true && lines.last?.hasPrefix("7a000001,") == true,
+                                "\(csv.text)")
+                        let earlier = try await api.get("/api/v1/customers/\(ownID)/sessions?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z",
+                                                         token: catalog.ownerA)
+                        #expect((earlier.json["items"] as? [Any])?.isEmpty == true && (earlier.json["totals"] as? [String: Any])?["sessions"] as? Int == 0)
+                        #expect(try await api.get("/api/v1/customers/\(ownID)/sessions", token: sub1).status == .notFound)
+                        // Customer ids are per tenant: the same id in tenant B is B's own customer, with none of A's sessions.
+                        let sameID = try await api.get("/api/v1/customers/\(ownID)/sessions", token: ownerB)
+                        #expect(sameID.status == .notFound || (sameID.json["username"] as? String != "hist-a1"
+                                && !sameID.text.contains("7a000001")), "\(sameID.text)")
+                        for bad in ["from=yesterday", "from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+                                    "format=xml"] {
+                            #expect(try await api.get("/api/v1/customers/\(ownID)/sessions?\(bad)", token: catalog.ownerA).status == .badRequest, "\(bad)")
+                        }
+
+                        // The authentication log: the caller's customers only.
+                        func log(_ token: String, _ query: String = "") async throws -> [[String: Any]] {
+                            let reply = try await api.get("/api/v1/auth-log\(query)", token: token)
+                            try #require(reply.status == .ok, "\(reply.text)")
+                            return reply.json["items"] as? [[String: Any]] ?? []
+                        }
+                        let ownerLog = try await log(catalog.ownerA)
+                        #expect(Set(ownerLog.compactMap { $0["username"] as? String }) == ["hist-a1", "hist-s1"], "\(ownerLog)")
+                        #expect(ownerLog.contains { $0["result"] as? String == "reject" && $0["customer_id"] as? Int == ownID })
+                        #expect(!ownerLog.contains { String(describing: $0).contains("wrong-password") }, "no password is ever logged")
+                        #expect(try await log(catalog.ownerA, "?result=reject").count == 1)
+                        #expect(Set(try await log(catalog.ownerA, "?username=hist-s1").compactMap { $0["username"] as? String }) == ["hist-s1"])
+                        #expect(Set(try await log(sub1).compactMap { $0["username"] as? String }) == ["hist-s1"])
+                        #expect(Set(try await log(ownerB).compactMap { $0["username"] as? String }) == ["hist-b1"])
+                        let first = try await api.get("/api/v1/auth-log?limit=1", token: catalog.ownerA)
+                        let before = try #require(first.json["next_before"] as? Int, "\(first.text)")
+                        let rest = try await log(catalog.ownerA, "?before=\(before)&limit=500")
+                        #expect(rest.count == ownerLog.count - 1 && rest.allSatisfy { ($0["id"] as? Int ?? .max) < before })
+                        for bad in ["result=maybe", "limit=0", "before=x", "from=now"] {
+                            #expect(try await api.get("/api/v1/auth-log?\(bad)", token: catalog.ownerA).status == .badRequest, "\(bad)")
+                        }
                     }
                 }
             }

@@ -63,13 +63,14 @@ struct OnlineCache: Sendable {
         try await redis.send("GET", asOfKey).integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
-    /// The tenant's open sessions and the view's freshness: from memory while the tenant's token is the
-    /// one they were read under (one round trip), else read and decoded again (two).
-    func sessions(tenantID: Int64) async throws -> (sessions: [OnlineSession], asOf: Date?) {
+    /// The tenant's open sessions, in every order the list offers, and the view's freshness: from memory
+    /// while the tenant's token is the one they were read under (one round trip), else read, decoded and
+    /// sorted again (two).
+    func view(tenantID: Int64) async throws -> (view: OnlineTenantView, asOf: Date?) {
         let probe = try await redis.pipeline([["GET", versionKey(tenantID)], ["GET", asOfKey]])
         let asOf = probe.count > 1 ? probe[1].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) } : nil
-        guard let version = probe.first?.string else { return ([], asOf) }
-        if let known = memo.sessions(tenantID: tenantID, version: version) { return (known, asOf) }
+        guard let version = probe.first?.string else { return (OnlineTenantView([]), asOf) }
+        if let known = memo.view(tenantID: tenantID, version: version) { return (known, asOf) }
         // The hash and its token read together, so the memo never pairs a token with other contents.
         let replies = try await redis.pipeline([["MULTI"], ["GET", versionKey(tenantID)], ["HVALS", tenantKey(tenantID)], ["EXEC"]])
         guard let results = replies.last?.array, results.count == 2 else { throw RedisError.protocolViolation }
@@ -78,8 +79,9 @@ struct OnlineCache: Sendable {
             guard case .bulk(let bytes) = value, let session = try? Self.decoder.decode(OnlineSession.self, from: Data(bytes)) else { continue }
             sessions.append(session)
         }
-        if let read = results[0].string { memo.remember(tenantID: tenantID, version: read, sessions: sessions) }
-        return (sessions, asOf)
+        let view = OnlineTenantView(sessions)
+        if let read = results[0].string { memo.remember(tenantID: tenantID, version: read, view: view) }
+        return (view, asOf)
     }
 
     private func run(_ commands: [[String]]) async throws {
@@ -94,21 +96,56 @@ struct OnlineCache: Sendable {
     }
 }
 
-/// Each tenant's decoded sessions under the token they were read with; shared by a process's requests.
+/// One tenant's open sessions, sorted once in every order the list offers, with the count per NAS.
+struct OnlineTenantView: Sendable {
+    let orders: [OnlineQuery.Sort: [OnlineSession]]
+    let byNAS: [OnlineList.NASCount]
+    var count: Int { orders[.uptime]?.count ?? 0 }
+
+    init(_ sessions: [OnlineSession]) {
+        var orders: [OnlineQuery.Sort: [OnlineSession]] = [:]
+        for sort in OnlineQuery.Sort.allCases {
+            orders[sort] = sessions.sorted { a, b in
+                let order: (Int64, Int64) = switch sort {
+                case .uptime: (b.start, a.start)
+                case .minusUptime: (a.start, b.start)
+                case .download: (a.download, b.download)
+                case .minusDownload: (b.download, a.download)
+                case .upload: (a.upload, b.upload)
+                case .minusUpload: (b.upload, a.upload)
+                }
+                return order.0 != order.1 ? order.0 < order.1 : a.id < b.id
+            }
+        }
+        self.orders = orders
+        self.byNAS = Self.countByNAS(sessions)
+    }
+
+    /// Sessions per NAS, most first.
+    static func countByNAS(_ sessions: some Sequence<OnlineSession>) -> [OnlineList.NASCount] {
+        var byNAS: [String: OnlineList.NASCount] = [:]
+        for session in sessions {
+            byNAS[session.nasIP, default: .init(nasIP: session.nasIP, nas: session.nas, count: 0)].count += 1
+        }
+        return byNAS.values.sorted { ($0.count, $1.nasIP) > ($1.count, $0.nasIP) }
+    }
+}
+
+/// Each tenant's view under the token it was read with; shared by a process's requests.
 final class OnlineMemo: Sendable {
-    private let entries = Mutex<[Int64: (version: String, sessions: [OnlineSession])]>([:])
+    private let entries = Mutex<[Int64: (version: String, view: OnlineTenantView)]>([:])
 
     init() {}
 
-    func sessions(tenantID: Int64, version: String) -> [OnlineSession]? {
+    func view(tenantID: Int64, version: String) -> OnlineTenantView? {
         entries.withLock { entries in
             guard let entry = entries[tenantID], entry.version == version else { return nil }
-            return entry.sessions
+            return entry.view
         }
     }
 
-    func remember(tenantID: Int64, version: String, sessions: [OnlineSession]) {
-        entries.withLock { $0[tenantID] = (version, sessions) }
+    func remember(tenantID: Int64, version: String, view: OnlineTenantView) {
+        entries.withLock { $0[tenantID] = (version, view) }
     }
 }
 

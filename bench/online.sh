@@ -146,7 +146,7 @@ for who in OWNER TYPICAL; do
   run_wrk /dev/null -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "$BASE_URL/api/v1/online-customers"
   run_wrk "$DATA_DIR/wrk-$who.out" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$BASE_URL/api/v1/online-customers"
   echo "$who: $(grep -E 'Requests/sec|99%|90%|Non-2xx' "$DATA_DIR/wrk-$who.out" | tr -s ' ' | tr '\n' ';')"
-  grep '^RESULT ' "$DATA_DIR/wrk-$who.out" | tail -n 1
+  grep -E '^(RESULT|PERCENTILES) ' "$DATA_DIR/wrk-$who.out" | tail -n 2
 done
 
 phase "Summary"

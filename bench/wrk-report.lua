@@ -13,6 +13,7 @@ end
 
 -- One line for bench/run.sh to parse, next to wrk's own human-readable report:
 --   RESULT <name> <req/s> <p50 ms> <p99 ms> <errors>
+--   PERCENTILES <name> p90 <ms> p95 <ms> p99 <ms>
 -- errors = socket errors (connect, read, write, timeout) + HTTP status errors.
 -- wrk counts a response as a status error when its status is 400 or above;
 -- run.sh checks beforehand that each endpoint answers 2xx, so no 3xx slip by.
@@ -28,6 +29,8 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000,
     latency:percentile(99) / 1000,
     errors))
+  io.write(string.format("PERCENTILES %s p90 %.3f p95 %.3f p99 %.3f\n",
+    name, latency:percentile(90) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
   if e.status > 0 then
     io.write(string.format("non-2xx responses for %s: %d\n", name, e.status))
   end

@@ -44,9 +44,32 @@ extension OpenAPIDocument {
               + "total counts the matching sessions, counts.total and counts.by_nas everything the caller sees; as_of is the view's freshness",
               tag: "online", scope: "online:read", paged: true, query: ["q", "operator_id", "zone_id", "package_id", "nas", "sort"],
               response: .ref("OnlineList"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/customers/{id}/sessions",
+              "A customer's sessions that started in [from, to) (ISO 8601; default the last 30 days, at most 366), newest first (up to 5000) "
+              + "with totals over the whole period; format=csv downloads them",
+              tag: "online", scope: "customers:read", query: ["from", "to", "format"], response: .ref("SessionHistory"), errors: [400, 401, 403, 404]),
+        .init("GET", "/api/v1/auth-log",
+              "Authentications of the caller's customers (a sub-reseller: its own), newest first; next_before is the before= of the next page",
+              tag: "online", scope: "online:read", query: ["username", "result", "from", "to", "before", "limit"],
+              response: .ref("AuthLogPage"), errors: [400, 401, 403]),
     ]
 
     static let routerSchemas: [String: Schema] = [
+        "SessionHistory": .object([
+            "customer_id": .integer, "username": .string, "from": .dateTime, "to": .dateTime, "truncated": .boolean,
+            "items": .array(.object([
+                "acct_session_id": .string, "started_at": .dateTime, "stopped_at": .dateTime, "duration_seconds": .integer, "ip": .string,
+                "mac": .string, "nas_ip": .string, "nas": .string, "upload_bytes": .integer, "download_bytes": .integer, "terminate_cause": .string,
+            ])),
+            "totals": .object(["sessions": .integer, "seconds": .integer, "upload_bytes": .integer, "download_bytes": .integer]),
+        ]),
+        "AuthLogPage": .object([
+            "items": .array(.object([
+                "id": .integer, "at": .dateTime, "username": .string, "customer_id": .integer, "result": .enumeration(["accept", "reject"]),
+                "nas_ip": .string, "mac": .string, "reply_message": .string,
+            ])),
+            "next_before": .integer,
+        ]),
         "OnlineList": .object([
             "items": .array(.object([
                 "customer_id": .integer, "name": .string, "username": .string, "operator_id": .integer, "zone_id": .integer,

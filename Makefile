@@ -10,6 +10,7 @@
 #   make bench-billing    expiry sweep and recharges at 1,000,000 customers (bench/billing.sh)
 #   make bench-provisioning  reconcile, worker throughput and API-to-Reject latency at 1,000,000 customers
 #   make bench-online  accounting poll ticks and GET /api/v1/online-customers at 1,000,000 sessions
+#   make bench-accounting  accounting packets/s through FreeRADIUS, with and without our radacct indexes
 #   make fuzz        fuzz the API from its OpenAPI document; fails on any 5xx
 #   make clean-data  stop services and delete .data (database, redis)
 
@@ -38,7 +39,7 @@ APP_ENV := \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
-.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing bench-provisioning bench-online fuzz clean-data
+.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing bench-provisioning bench-online bench-accounting fuzz clean-data
 
 deps:
 	bash infra/install-deps.sh
@@ -83,6 +84,9 @@ bench-provisioning: deps-bench
 
 bench-online: deps-bench
 	bash bench/online.sh
+
+bench-accounting: deps-bench
+	bash bench/accounting.sh
 
 fuzz: deps
 	bash infra/fuzz.sh

@@ -14,7 +14,7 @@
 #   UPLINK_RADIUS_ACCT_PORT      accounting port on 127.0.0.1                 [51813]
 #   UPLINK_RADIUS_SECRET         secret of the static client 127.0.0.1        [uplink-local-secret]
 #   UPLINK_RADIUS_DB_PASSWORD    password of the `uplink_radius` login role   [uplink_radius]
-#   UPLINK_RADIUS_DB_POOL_MAX    most database connections of this instance   [8]
+#   UPLINK_RADIUS_DB_POOL_MAX    database connections and worker threads of this instance   [16]
 #   UPLINK_RADIUS_REJECT_DELAY   seconds an Access-Reject is held back        [0]
 #
 # Layout of the instance directory (rebuilt from the installed /etc/freeradius/3.0 on every start, so
@@ -50,7 +50,7 @@ AUTH_PORT="${UPLINK_RADIUS_AUTH_PORT:-51812}"
 ACCT_PORT="${UPLINK_RADIUS_ACCT_PORT:-51813}"
 SECRET="${UPLINK_RADIUS_SECRET:-uplink-local-secret}"
 DB_PASSWORD="${UPLINK_RADIUS_DB_PASSWORD:-uplink_radius}"
-DB_POOL_MAX="${UPLINK_RADIUS_DB_POOL_MAX:-8}"
+DB_POOL_MAX="${UPLINK_RADIUS_DB_POOL_MAX:-16}"
 REJECT_DELAY="${UPLINK_RADIUS_REJECT_DELAY:-0}"
 
 CONF_DIR="$RADIUS_DIR/raddb"
@@ -193,6 +193,15 @@ EOF_PROXY
   set_line "$conf" '^[[:space:]]*colourise = ' "	colourise = no"
   # One line per authentication in radius.log (never the password: auth_badpass/auth_goodpass stay no).
   set_line "$conf" '^[[:space:]]*auth = no' "	auth = yes"
+  # As many worker threads as database connections: FreeRADIUS 3's sql module does not wait for a free
+  # connection, it fails the request at once ("No connections available and at max connection limit"),
+  # so with the packaged 32 threads over a smaller pool a burst of accounting packets is mostly dropped
+  # and only arrives with the NAS's retransmissions.
+  local spare_min=$(( DB_POOL_MAX < 3 ? DB_POOL_MAX : 3 )) spare_max=$(( DB_POOL_MAX < 10 ? DB_POOL_MAX : 10 ))
+  set_line "$conf" '^[[:space:]]*start_servers = ' "	start_servers = $(( DB_POOL_MAX < 5 ? DB_POOL_MAX : 5 ))"
+  set_line "$conf" '^[[:space:]]*max_servers = ' "	max_servers = $DB_POOL_MAX"
+  set_line "$conf" '^[[:space:]]*min_spare_servers = ' "	min_spare_servers = $spare_min"
+  set_line "$conf" '^[[:space:]]*max_spare_servers = ' "	max_spare_servers = $spare_max"
   # proxy_requests stays as packaged (yes): with it off, 3.2.1 logs a simultaneous-use rejection as
   # "Login incorrect (Cannot proxy packets unless 'proxy_requests = yes')". Nothing is proxied: no
   # realm is configured to send anywhere.

@@ -108,6 +108,61 @@ extension ProvisioningService {
         }
     }
 
+    /// What a prune removed.
+    package struct PruneReport: Sendable {
+        package var sessions = 0
+        package var authentications = 0
+        package var seconds = 0.0
+    }
+
+    /// Deletes closed sessions that started, and authentications made, more than
+    /// `UPLINK_ACCOUNTING_RETENTION_DAYS` ago (as of `now`), in batches of `batch` rows, each its own short
+    /// statement: FreeRADIUS' inserts never wait on it. Open sessions are kept however old. Walks the
+    /// primary keys from the oldest, so a batch reads little more than it deletes.
+    package func pruneAccounting(now: Date? = nil, batch: Int = 10_000) async throws -> PruneReport {
+        let started = ContinuousClock.now
+        var report = PruneReport()
+        guard settings.accountingRetentionDays > 0 else { return report }
+        let cutoff = (now ?? clock.now()).addingTimeInterval(-Double(settings.accountingRetentionDays) * 86_400)
+        while !Task.isCancelled {
+            let removed = try await database.withPlatformConnection { connection in
+                try await connection.scalar(
+                    """
+                    WITH old AS (
+                        SELECT radacctid FROM radius.radacct
+                        WHERE acctstarttime < \(cutoff) AND acctstoptime IS NOT NULL
+                        ORDER BY radacctid LIMIT \(batch)
+                    ), gone AS (DELETE FROM radius.radacct a USING old WHERE a.radacctid = old.radacctid RETURNING 1)
+                    SELECT count(*)::int FROM gone
+                    """,
+                    as: Int.self, logger: logger
+                ) ?? 0
+            }
+            report.sessions += removed
+            if removed < batch { break }
+        }
+        while !Task.isCancelled {
+            let removed = try await database.withPlatformConnection { connection in
+                try await connection.scalar(
+                    """
+                    WITH old AS (SELECT id FROM radius.radpostauth WHERE authdate < \(cutoff) ORDER BY id LIMIT \(batch)),
+                    gone AS (DELETE FROM radius.radpostauth p USING old WHERE p.id = old.id RETURNING 1)
+                    SELECT count(*)::int FROM gone
+                    """,
+                    as: Int.self, logger: logger
+                ) ?? 0
+            }
+            report.authentications += removed
+            if removed < batch { break }
+        }
+        let elapsed = ContinuousClock.now - started
+        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if report.sessions + report.authentications > 0 {
+            logger.info("pruned accounting", metadata: ["sessions": "\(report.sessions)", "authentications": "\(report.authentications)"])
+        }
+        return report
+    }
+
     /// A session row and, when its username is a customer's, the customer's session in the view.
     struct AccountingRow: Sendable {
         var open: Bool

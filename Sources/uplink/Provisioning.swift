@@ -6,7 +6,7 @@ import TenantRouter
 
 struct ProvisioningCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "provisioning", abstract: "Customers' network state in FreeRADIUS and on the routers.", subcommands: [Reconcile.self, PollAccounting.self]
+        commandName: "provisioning", abstract: "Customers' network state in FreeRADIUS and on the routers.", subcommands: [Reconcile.self, PollAccounting.self, PruneAccounting.self]
     )
 
     struct Reconcile: AsyncParsableCommand {
@@ -69,6 +69,20 @@ struct ProvisioningCommand: AsyncParsableCommand {
                 }
             }
             await app.shutdown()
+        }
+    }
+
+    struct PruneAccounting: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prune-accounting",
+            abstract: "Delete closed sessions and authentications older than UPLINK_ACCOUNTING_RETENTION_DAYS, in batches (the poller does it hourly)."
+        )
+
+        func run() async throws {
+            let app = try loadApplication(label: "uplink.provisioning")
+            let report = try await app.withRunningDatabase { try await app.provisioning.pruneAccounting() }
+            await app.shutdown()
+            print("pruned \(report.sessions) sessions and \(report.authentications) authentications in " + String(format: "%.2f s", report.seconds))
         }
     }
 }

@@ -264,4 +264,42 @@ private func start(_ radius: TestFreeRADIUS, _ username: String, session: String
             }
         }
     }
+
+    /// Closed sessions and authentications past the retention go, in batches; open sessions stay however old.
+    @Test func accountingPastItsRetentionIsPrunedInBatches() async throws {
+        try await TestApp.with { test in
+            try await test.app.database.withPlatformTransaction { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO radius.radacct (acctsessionid, acctuniqueid, username, nasipaddress, acctstarttime, acctupdatetime, acctstoptime)
+                    VALUES ('old-1', 'old-1', 'u1', '127.0.0.1', now() - interval '400 days', now() - interval '400 days', now() - interval '400 days'),
+                           ('old-2', 'old-2', 'u1', '127.0.0.1', now() - interval '390 days', now() - interval '390 days', now() - interval '390 days'),
+                           ('old-3', 'old-3', 'u2', '127.0.0.1', now() - interval '380 days', now() - interval '380 days', now() - interval '380 days'),
+                           ('old-open', 'old-open', 'u3', '127.0.0.1', now() - interval '400 days', now() - interval '1 minute', NULL),
+                           ('recent', 'recent', 'u1', '127.0.0.1', now() - interval '10 days', now() - interval '10 days', now() - interval '10 days')
+                    """,
+                    logger: test.app.logger
+                )
+                try await connection.query(
+                    """
+                    INSERT INTO radius.radpostauth (username, reply, authdate)
+                    VALUES ('u1', 'Access-Accept', now() - interval '400 days'), ('u1', 'Access-Reject', now() - interval '399 days'),
+                           ('u2', 'Access-Accept', now() - interval '366 days'), ('u1', 'Access-Accept', now() - interval '1 day')
+                    """,
+                    logger: test.app.logger
+                )
+            }
+            let report = try await test.app.provisioning.pruneAccounting(batch: 2)
+            #expect(report.sessions == 3 && report.authentications == 3, "\(report)")
+            let left = try await test.app.database.withPlatformTransaction { connection in
+                let sessions = try await connection.query("SELECT acctsessionid FROM radius.radacct ORDER BY 1", logger: test.app.logger)
+                    .collect().map { try $0.decode(String.self) }
+                let auths = try await connection.scalar("SELECT count(*)::int FROM radius.radpostauth", as: Int.self, logger: test.app.logger)
+                return (sessions, auths)
+            }
+            #expect(left.0 == ["old-open", "recent"] && left.1 == 1, "\(left)")
+            let again = try await test.app.provisioning.pruneAccounting(batch: 2)
+            #expect(again.sessions == 0 && again.authentications == 0)
+        }
+    }
 }

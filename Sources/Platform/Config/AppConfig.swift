@@ -89,6 +89,7 @@ package struct AppConfig: Sendable {
         provisioning.accountingPollMilliseconds = reader.int("UPLINK_ACCOUNTING_POLL_MS", default: 5000, range: 0...600_000)
         provisioning.staleGraceSeconds = reader.int("UPLINK_STALE_GRACE_SECONDS", default: 60, range: 0...86_400)
         provisioning.onlineRebuildSeconds = reader.int("UPLINK_ONLINE_REBUILD_SECONDS", default: 300, range: 1...86_400)
+        provisioning.accountingRetentionDays = reader.int("UPLINK_ACCOUNTING_RETENTION_DAYS", default: 365, range: 0...36_500)
 
         guard reader.problems.isEmpty, var database, var redis, let level, let format, let dataKey else {
             throw ConfigError(problems: reader.problems)
@@ -260,6 +261,9 @@ package struct ProvisioningSettings: Sendable {
     package var staleGraceSeconds = 60
     /// The online view is rebuilt from every open session this often (and whenever it is missing).
     package var onlineRebuildSeconds = 300
+    /// Closed sessions (`radacct`) and authentications (`radpostauth`) older than this many days are pruned
+    /// by the accounting poller, hourly, in batches; 0 keeps them forever.
+    package var accountingRetentionDays = 365
 
     package init() {}
 }

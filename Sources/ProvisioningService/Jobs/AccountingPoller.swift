@@ -4,7 +4,7 @@ import Platform
 import ServiceLifecycle
 
 /// The accounting poller (worker role): every `UPLINK_ACCOUNTING_POLL_MS` closes stale sessions and brings
-/// the online view in Redis up to date from `radius.radacct`. Several nodes may run it: every tick is
+/// the online view in Redis up to date from `radius.radacct`; hourly, prunes accounting past its retention. Several nodes may run it: every tick is
 /// idempotent (the view is rewritten from the database, stale closes skip rows another node holds).
 package struct AccountingPoller: Service {
     let service: ProvisioningService
@@ -19,7 +19,18 @@ package struct AccountingPoller: Service {
         }
         await cancelWhenGracefulShutdown {
             var state = AccountingPollState()
+            var lastPrune = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled {
+                if ContinuousClock.now - lastPrune >= .seconds(3600) {
+                    lastPrune = ContinuousClock.now
+                    do {
+                        _ = try await service.pruneAccounting()
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        service.logger.warning("accounting prune failed", metadata: ["error": "\(error)"])
+                    }
+                }
                 do {
                     let tick = try await service.pollAccounting(&state)
                     if tick.rebuilt || tick.staleClosed > 0 {

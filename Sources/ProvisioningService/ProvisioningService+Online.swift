@@ -42,13 +42,7 @@ extension ProvisioningService {
         let viewMissing = try await cache.asOf() == nil
         if state.watermark == nil || rebuildDue || viewMissing {
             let (now, rows) = try await readSessions(since: nil)
-            let tenants = try await database.withPlatformConnection { connection in
-                var ids: [Int64] = []
-                for try await id in try await connection.query("SELECT id FROM platform.tenants ORDER BY id", logger: logger).decode(Int64.self) {
-                    ids.append(id)
-                }
-                return ids
-            }
+            let tenants = try await tenantIDs()
             try await cache.replace(tenants: tenants, with: Dictionary(grouping: rows.compactMap(\.session), by: \.tenantID).mapValues { $0.map(\.session) })
             tick.rebuilt = true
             tick.upserted = rows.count
@@ -237,10 +231,9 @@ extension ProvisioningService {
             }
         }
         for index in rows.indices {
-            guard var (tenantID, session) = rows[index].session, let found = details[tenantID]?[session.customerID] else { continue }
-            session.zoneID = found.zone
-            session.packageID = found.package
-            rows[index].session = (tenantID, session)
+            guard let (tenantID, session) = rows[index].session, let found = details[tenantID]?[session.customerID] else { continue }
+            rows[index].session?.session.zoneID = found.zone
+            rows[index].session?.session.packageID = found.package
         }
     }
 

@@ -38,13 +38,7 @@ extension ProvisioningService {
     package func reconcile(dryRun: Bool, tenantID only: Int64? = nil, holder: String) async throws -> ReconcileReport {
         let started = ContinuousClock.now
         var report = ReconcileReport(dryRun: dryRun)
-        let tenants = try await database.withPlatformConnection { connection in
-            var ids: [Int64] = []
-            for try await id in try await connection.query(
-                "SELECT id FROM platform.tenants WHERE \(only)::bigint IS NULL OR id = \(only) ORDER BY id", logger: logger
-            ).decode(Int64.self) { ids.append(id) }
-            return ids
-        }
+        let tenants = try await tenantIDs(only: only)
         report.tenants = tenants.count
         for tenantID in tenants {
             guard try await takeLease(tenantID: tenantID, holder: holder) else {
@@ -149,6 +143,17 @@ extension ProvisioningService {
                 try await connection.query("DELETE FROM radius.radusergroup WHERE username = ANY(\(names))", logger: logger)
             }
             return names
+        }
+    }
+
+    /// Every tenant's id (or just `only`, when it exists), in order.
+    func tenantIDs(only: Int64? = nil) async throws -> [Int64] {
+        try await database.withPlatformConnection { connection in
+            var ids: [Int64] = []
+            for try await id in try await connection.query(
+                "SELECT id FROM platform.tenants WHERE \(only)::bigint IS NULL OR id = \(only) ORDER BY id", logger: logger
+            ).decode(Int64.self) { ids.append(id) }
+            return ids
         }
     }
 

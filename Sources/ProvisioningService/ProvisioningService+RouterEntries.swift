@@ -74,15 +74,13 @@ extension ProvisioningService {
     /// longer exist are removed. Entries the platform does not own are left alone.
     package func reconcileRouters(dryRun: Bool, tenantID only: Int64? = nil) async throws -> RouterReconcileReport {
         var report = RouterReconcileReport()
-        let (tenants, routers) = try await database.withPlatformConnection { connection in
-            var tenants: [Int64] = [], routers: [Int64] = []
-            for try await id in try await connection.query(
-                "SELECT id FROM platform.tenants WHERE \(only)::bigint IS NULL OR id = \(only) ORDER BY id", logger: logger
-            ).decode(Int64.self) { tenants.append(id) }
+        let tenants = try await tenantIDs(only: only)
+        let routers = try await database.withPlatformConnection { connection in
+            var routers: [Int64] = []
             for try await id in try await connection.query("SELECT id FROM platform.routers ORDER BY id", logger: logger).decode(Int64.self) {
                 routers.append(id)
             }
-            return (tenants, routers)
+            return routers
         }
         // What should be on the routers now; a snapshot to find differences with (repairs read again).
         var work: [Int64: [RouterWork]] = [:]

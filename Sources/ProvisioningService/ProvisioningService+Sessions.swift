@@ -137,11 +137,14 @@ extension ProvisioningService {
             for await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
-        let viaAPI = first.filter { session, outcome in
-            session.routerID != nil && (session.method == NASRouter.DisconnectMethod.api.rawValue || (session.method == "radius" && !outcome.settled))
+        // Sessions on one of our routers that is set to the API, or whose RADIUS request was not settled.
+        var outcomes: [SessionRequestOutcome] = []
+        var viaAPI: [(OpenSession, SessionRequestOutcome)] = []
+        for (session, outcome) in first {
+            let useAPI = session.routerID != nil
+                && (session.method == NASRouter.DisconnectMethod.api.rawValue || (session.method == "radius" && !outcome.settled))
+            if useAPI { viaAPI.append((session, outcome)) } else { outcomes.append(outcome) }
         }
-        var outcomes = first.filter { session, outcome in !viaAPI.contains { $0.0.acctSessionID == session.acctSessionID && $0.0.nasIP == session.nasIP } }
-            .map(\.1)
         if !viaAPI.isEmpty {
             let routerIDs = Array(Set(viaAPI.compactMap(\.0.routerID)))
             let endpoints: [Int64: RouterRepository.Endpoint]

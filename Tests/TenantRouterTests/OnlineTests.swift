@@ -27,6 +27,27 @@ private func start(_ radius: TestFreeRADIUS, _ username: String, session: String
     try #require(reply.type == "Accounting-Response", "\(reply)")
 }
 
+/// The monthly package sold by sub-reseller A1 and by reseller B as well; A1's and B's owner's sessions.
+private func sellMonthlyToSubAndOtherTenant(_ api: APIClient, _ catalog: Catalog, _ fixtures: Fixtures) async throws
+    -> (monthly: Int, sub1: String, ownerB: String)
+{
+    let monthly = try #require(catalog.packages["pppoe_monthly"])
+    #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.ownerA,
+                               json: ["operator_id": fixtures.subA1.id, "price": 45_000]).status == .ok)
+    #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.admin,
+                               json: ["reseller_id": fixtures.resellerB.id, "price": 40_000]).status == .ok)
+    return (monthly, try await api.login("sub-a1", Fixtures.password), try await api.login("owner-b", Fixtures.password))
+}
+
+/// `<prefix>-s1`, a customer of sub-reseller A1, and `<prefix>-b1`, one of tenant B.
+private func customersOfSubAndOtherTenant(_ api: APIClient, _ catalog: Catalog, sub1: String, ownerB: String, prefix: String) async throws {
+    for (token, name) in [(sub1, "\(prefix)-s1"), (ownerB, "\(prefix)-b1")] {
+        var body = catalog.body("pppoe_monthly", name)
+        body.removeValue(forKey: "zone_id")
+        #expect(try await api.post("/api/v1/customers", token: token, json: body).status == .created)
+    }
+}
+
 @Suite struct OnlineCustomersTests {
     /// Start → online within a tick with its IP, MAC and NAS; Interim with gigawords → 64-bit bytes; Stop →
     /// gone; Accounting-On closes the NAS's sessions; each caller sees only its own; the view comes back
@@ -38,24 +59,13 @@ private func start(_ radius: TestFreeRADIUS, _ username: String, session: String
                 try await test.withProvisioning {
                     try await test.http { api in
                         let catalog = try await Catalog.make(api, fixtures)
-                        let monthly = try #require(catalog.packages["pppoe_monthly"])
-                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.ownerA,
-                                                   json: ["operator_id": fixtures.subA1.id, "price": 45_000]).status == .ok)
-                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.admin,
-                                                   json: ["reseller_id": fixtures.resellerB.id, "price": 40_000]).status == .ok)
-                        let sub1 = try await api.login("sub-a1", Fixtures.password)
+                        let (monthly, sub1, ownerB) = try await sellMonthlyToSubAndOtherTenant(api, catalog, fixtures)
                         let sub2 = try await api.login("sub-a2", Fixtures.password)
-                        let ownerB = try await api.login("owner-b", Fixtures.password)
                         var ownBody = catalog.body("pppoe_monthly", "online-a1", name: "Ayesha Online")
                         ownBody["password"] = "pass-online-a1"
                         let own = try await api.post("/api/v1/customers", token: catalog.ownerA, json: ownBody)
                         let ownID = try #require(own.json["id"] as? Int, "\(own.text)")
-                        var subBody = catalog.body("pppoe_monthly", "online-s1")
-                        subBody.removeValue(forKey: "zone_id")
-                        #expect(try await api.post("/api/v1/customers", token: sub1, json: subBody).status == .created)
-                        var otherBody = catalog.body("pppoe_monthly", "online-b1")
-                        otherBody.removeValue(forKey: "zone_id")
-                        #expect(try await api.post("/api/v1/customers", token: ownerB, json: otherBody).status == .created)
+                        try await customersOfSubAndOtherTenant(api, catalog, sub1: sub1, ownerB: ownerB, prefix: "online")
 
                         try await start(radius, "online-a1", session: "5a000001", ip: "10.10.0.21", mac: "AA:BB:CC:00:00:21")
                         try await start(radius, "online-s1", session: "5a000002", ip: "10.10.0.22", mac: "AA:BB:CC:00:00:22")
@@ -184,21 +194,10 @@ private func start(_ radius: TestFreeRADIUS, _ username: String, session: String
                 try await test.withProvisioning {
                     try await test.http { api in
                         let catalog = try await Catalog.make(api, fixtures)
-                        let monthly = try #require(catalog.packages["pppoe_monthly"])
-                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.ownerA,
-                                                   json: ["operator_id": fixtures.subA1.id, "price": 45_000]).status == .ok)
-                        #expect(try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.admin,
-                                                   json: ["reseller_id": fixtures.resellerB.id, "price": 40_000]).status == .ok)
-                        let sub1 = try await api.login("sub-a1", Fixtures.password)
-                        let ownerB = try await api.login("owner-b", Fixtures.password)
+                        let (_, sub1, ownerB) = try await sellMonthlyToSubAndOtherTenant(api, catalog, fixtures)
                         let own = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "hist-a1"))
                         let ownID = try #require(own.json["id"] as? Int, "\(own.text)")
-                        var subBody = catalog.body("pppoe_monthly", "hist-s1")
-                        subBody.removeValue(forKey: "zone_id")
-                        #expect(try await api.post("/api/v1/customers", token: sub1, json: subBody).status == .created)
-                        var otherBody = catalog.body("pppoe_monthly", "hist-b1")
-                        otherBody.removeValue(forKey: "zone_id")
-                        #expect(try await api.post("/api/v1/customers", token: ownerB, json: otherBody).status == .created)
+                        try await customersOfSubAndOtherTenant(api, catalog, sub1: sub1, ownerB: ownerB, prefix: "hist")
                         for name in ["hist-a1", "hist-s1", "hist-b1"] {
                             try await eventually("\(name) provisioned") { try await radius.authenticate(name, "secret-\(name)").accepted }
                         }

@@ -10,7 +10,7 @@ extension CustomerService {
     /// is affected. An illegal transition answers 409 with the current state.
     package func perform(_ action: CustomerAction, id: Int64, by actor: Actor, _ input: ActionInput) async throws -> (Customer, password: String?) {
         let outcome = try await run(action, ids: [id], by: actor, input)
-        if let customer = outcome.changed.first { return (customer, outcome.password) }
+        if let customer = outcome.changed.first { return (await withOnline(customer, tenantID: actor.principal.tenantID), outcome.password) }
         throw outcome.failures[id] ?? PlatformError.notFound("customer")
     }
 

@@ -75,7 +75,7 @@ extension CustomerService {
             try await connection.returnsRow("SELECT 1 FROM platform.tenants WHERE id = \(tenantID)", logger: logger)
         }
         guard exists else { throw PlatformError.notFound("customer") }
-        return try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
+        let customer = try await database.withTenantTransaction(TenantScope(tenantID: tenantID, operators: .all)) { connection in
             guard let customer = try await customers.customer(id: id, includeDeleted: true, on: connection) else {
                 throw PlatformError.notFound("customer")
             }
@@ -84,5 +84,6 @@ extension CustomerService {
             }
             return customer
         }
+        return await withOnline(customer, tenantID: tenantID)
     }
 }

@@ -13,9 +13,10 @@ extension CustomerService {
             for: principal, search: search, status: status, type: type, zoneID: zoneID, packageID: packageID, operatorID: operatorID, sort: sort
         )
         let genericPlans = custom.isEmpty && filter.isDefaultView
+        let online = await onlineCustomers(tenantID: principal.tenantID)
         return try await database.withTenantTransaction(principal.tenantScope, genericPlans: genericPlans) { connection in
             try await resolveCustomFilter(custom, into: &filter, on: connection)
-            return try await customers.list(filter, page: page, on: connection)
+            return try await customers.list(filter, page: page, online: online, on: connection)
         }
     }
 
@@ -102,15 +103,16 @@ extension CustomerService {
             return customer
         }
         guard let customer else { throw PlatformError.notFound("customer") }
-        return customer
+        return await withOnline(customer, tenantID: principal.tenantID)
     }
 
     package func deletedCustomers(for principal: Principal, search: String?, page: PageRequest) async throws -> CustomerPage {
         let search = try search.flatMap { text in
             text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try Validate.text(text, field: "q", max: 100)
         }
+        let online = await onlineCustomers(tenantID: principal.tenantID)
         return try await database.withTenantTransaction(principal.tenantScope) { connection in
-            try await customers.deleted(search: search, operators: Self.operatorList(principal), page: page, on: connection)
+            try await customers.deleted(search: search, operators: Self.operatorList(principal), page: page, online: online, on: connection)
         }
     }
 
@@ -188,7 +190,7 @@ extension CustomerService {
         if let password {
             draft.password = Data(try secrets.seal(password, context: Self.passwordContext(tenantID: principal.tenantID)))
         }
-        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+        let customer = try await database.withTenantTransaction(principal.tenantScope) { connection in
             let context = try await customers.writeContext(
                 operatorID: operatorID, packageID: packageID, profileID: profileID, zoneID: draft.zoneID, nasID: draft.nasID, on: connection
             )
@@ -204,6 +206,7 @@ extension CustomerService {
             }
             return charged
         }
+        return await withOnline(customer, tenantID: principal.tenantID)
     }
 
     /// Changes the given fields (nulls clear optional ones). Package, operator, status and password change
@@ -214,7 +217,7 @@ extension CustomerService {
                                ("status", input.status != nil), ("password", input.password != nil), ("expires_at", input.expiresAt != nil)] where given {
             throw PlatformError.invalidInput(field: field, reason: "cannot be edited here; use the customer's actions")
         }
-        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+        let customer = try await database.withTenantTransaction(principal.tenantScope) { connection in
             guard let current = try await customers.customer(id: id, on: connection) else { throw PlatformError.notFound("customer") }
             let nulls = input.nulls
             func merged<T>(_ key: String, _ value: T?, _ old: T?) -> T? { nulls.contains(key) ? nil : (value ?? old) }
@@ -281,6 +284,7 @@ extension CustomerService {
             guard let customer = changed.first else { throw PlatformError.notFound("customer") }
             return customer
         }
+        return await withOnline(customer, tenantID: principal.tenantID)
     }
 
     // MARK: Rules

@@ -270,3 +270,16 @@ extension ProvisioningService {
         )
     }
 }
+
+extension ProvisioningService: OnlinePresence {
+    /// From the online view (memory, or Redis): never from Postgres. A Redis failure is logged and answered
+    /// nil, so a customer record still loads without its flag.
+    package func onlineCustomerIDs(tenantID: Int64) async -> Set<Int64>? {
+        do {
+            return try await onlineCache.view(tenantID: tenantID).view.customerIDs
+        } catch {
+            logger.warning("online view unreadable", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
+            return nil
+        }
+    }
+}

@@ -40,13 +40,14 @@ package struct UplinkApplication: Sendable {
             database: database, redis: redis, hasher: hasher, config: config.auth,
             tenants: TenantDirectory(migrator: migrator), clock: clock, logger: logger
         )
-        self.customers = CustomerService(
-            database: database, dataKey: config.dataKey, clock: clock, maxDevicesPerCustomer: config.maxDevicesPerCustomer, logger: logger
-        )
-        self.billing = BillingService(database: database, dataKey: config.dataKey, clock: clock, logger: logger)
         self.provisioning = ProvisioningService(
             database: database, redis: redis, dataKey: config.dataKey, settings: config.provisioning, clock: clock, logger: logger
         )
+        self.customers = CustomerService(
+            database: database, dataKey: config.dataKey, clock: clock, maxDevicesPerCustomer: config.maxDevicesPerCustomer,
+            presence: provisioning, logger: logger
+        )
+        self.billing = BillingService(database: database, dataKey: config.dataKey, clock: clock, logger: logger)
     }
 
     /// The provisioning worker role: the outbox relay, one queue worker and the reconcile timer, the worker on a Redis client of

@@ -66,6 +66,8 @@ private func customersOfSubAndOtherTenant(_ api: APIClient, _ catalog: Catalog, 
                         let own = try await api.post("/api/v1/customers", token: catalog.ownerA, json: ownBody)
                         let ownID = try #require(own.json["id"] as? Int, "\(own.text)")
                         try await customersOfSubAndOtherTenant(api, catalog, sub1: sub1, ownerB: ownerB, prefix: "online")
+                        let offline = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "offline-a2"))
+                        let offlineID = try #require(offline.json["id"] as? Int, "\(offline.text)")
 
                         try await start(radius, "online-a1", session: "5a000001", ip: "10.10.0.21", mac: "AA:BB:CC:00:00:21")
                         try await start(radius, "online-s1", session: "5a000002", ip: "10.10.0.22", mac: "AA:BB:CC:00:00:22")
@@ -75,6 +77,13 @@ private func customersOfSubAndOtherTenant(_ api: APIClient, _ catalog: Catalog, 
                             usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-a1", "online-s1"]
                         }
                         #expect(appeared < 1, "within a tick or two: \(appeared) s")
+                        // The customer's record and the list rows say who is online.
+                        #expect(try await api.get("/api/v1/customers/\(ownID)", token: catalog.ownerA).json["online"] as? Bool == true)
+                        let listed = try #require(try await api.get("/api/v1/customers?per_page=200", token: catalog.ownerA).json["items"] as? [[String: Any]])
+                        let flags = Dictionary(uniqueKeysWithValues: listed.compactMap { item in (item["username"] as? String).map { ($0, item["online"] as? Bool) } })
+                        #expect(flags["online-a1"] == true && flags["online-s1"] == true, "\(flags)")
+                        #expect(flags["offline-a2"] == false && flags.count == 3, "\(flags)")
+                        #expect(try await api.get("/api/v1/customers/\(offlineID)", token: catalog.ownerA).json["online"] as? Bool == false)
                         let ownerView = try await api.get("/api/v1/online-customers?q=ayesha", token: catalog.ownerA)
                         let row = try #require(onlineItems(ownerView).first, "\(ownerView.text)")
                         #expect(row["customer_id"] as? Int == ownID && row["name"] as? String == "Ayesha Online", "\(row)")
@@ -112,11 +121,16 @@ private func customersOfSubAndOtherTenant(_ api: APIClient, _ catalog: Catalog, 
                                 "the update moved the session, it did not add one")
 
                         // Redis loses the view: rebuilt from radius.radacct within two ticks.
-                        _ = try await test.app.redis.send("DEL", test.app.redis.key("{t\(fixtures.resellerA.id)}:online"), test.app.redis.key("online:as_of"))
+                        let redis = test.app.redis
+                        let hash = redis.key("{t\(fixtures.resellerA.id)}:online")
+                        _ = try await redis.send("DEL", hash, redis.key("{t\(fixtures.resellerA.id)}:online:v"), redis.key("online:as_of"))
                         let rebuilt = try await eventually(within: 2, "view rebuilt") {
-                            usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-a1", "online-s1"]
+                            let sessions = try await redis.send("HLEN", hash).integer
+                            let fresh = try await redis.send("EXISTS", redis.key("online:as_of")).integer
+                            return sessions == 2 && fresh == 1
                         }
                         #expect(rebuilt < 1, "\(rebuilt) s")
+                        #expect(usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-a1", "online-s1"])
 
                         // Stop: gone. Accounting-On from the NAS: its other sessions close.
                         _ = try await radius.account([
@@ -125,6 +139,9 @@ private func customersOfSubAndOtherTenant(_ api: APIClient, _ catalog: Catalog, 
                         ])
                         try await eventually(within: 2, "stopped session gone") {
                             usernames(try await api.get("/api/v1/online-customers", token: catalog.ownerA)) == ["online-s1"]
+                        }
+                        try await eventually(within: 2, "the record follows") {
+                            try await api.get("/api/v1/customers/\(ownID)", token: catalog.ownerA).json["online"] as? Bool == false
                         }
                         _ = try await radius.account(["Acct-Status-Type": "Accounting-On", "NAS-IP-Address": "127.0.0.1", "Acct-Session-Id": "00000000"])
                         try await eventually(within: 2, "the NAS's sessions closed") {

@@ -43,6 +43,8 @@ package struct Customer: Sendable, Hashable, JSONWritable {
     package var deletedBy: String?
     /// Where the customer's network state stands (the single record only; lists leave it out).
     package var provisioning: ProvisioningStatus?
+    /// Whether the customer has an open session, from the online view (nil: not known).
+    package var online: Bool?
 
     package struct Address: Codable, Sendable, Hashable {
         package var house: String?
@@ -99,6 +101,8 @@ package struct Customer: Sendable, Hashable, JSONWritable {
             out.key("nas_id"); out.int(nasID)
             out.key("nid"); out.string(nid)
             out.key("notes"); out.string(notes)
+            out.key("online")
+            if let online { out.bool(online) } else { out.null() }
             out.key("operator_id"); out.int(operatorID)
             out.key("package_id"); out.int(packageID)
             out.key("package_name"); out.string(packageName)

@@ -62,7 +62,7 @@ enum CustomerSort: String, CaseIterable {
 extension CustomerRepository {
     /// One page of live customers and the per-status counts of the same filter (status aside), in one
     /// statement: every page row carries the counts (`active:12,expired:3`), computed once.
-    func list(_ filter: CustomerFilter, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
+    func list(_ filter: CustomerFilter, page: PageRequest, online: Set<Int64>?, on connection: PostgresConnection) async throws -> CustomerPage {
         var rows: [PostgresRow] = []
         if filter.isDefaultView, let status = filter.statuses?.first {
             var bindings = PostgresBindings(capacity: 3)
@@ -89,7 +89,7 @@ extension CustomerRepository {
             }
         }
         let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
-        return CustomerPage(items: try Self.writeList(rows, skipping: 1), page: page.page, perPage: page.perPage, total: total, counts: counts)
+        return CustomerPage(items: try Self.writeList(rows, skipping: 1, online: online), page: page.page, perPage: page.perPage, total: total, counts: counts)
     }
 
     /// The list's statements: the per-status counts of the filter (status aside) alone, and the page with
@@ -129,7 +129,7 @@ extension CustomerRepository {
     }
 
     /// Soft-deleted customers, most recently deleted first.
-    func deleted(search: String?, operators: [Int64]?, page: PageRequest, on connection: PostgresConnection) async throws -> CustomerPage {
+    func deleted(search: String?, operators: [Int64]?, page: PageRequest, online: Set<Int64>?, on connection: PostgresConnection) async throws -> CustomerPage {
         var filter = CustomerFilter(search: search)
         filter.operators = operators
         var counting = SQLBuilder("SELECT count(*) FROM customers c WHERE c.deleted_at IS NOT NULL")
@@ -140,7 +140,7 @@ extension CustomerRepository {
         b.append(" ORDER BY c.deleted_at DESC, c.id DESC LIMIT \(page.perPage) OFFSET \(page.offset)")
         var rows: [PostgresRow] = []
         for try await row in try await connection.query(b.query, logger: logger) { rows.append(row) }
-        let items = try Self.writeList(rows)
+        let items = try Self.writeList(rows, online: online)
         return CustomerPage(items: items, page: page.page, perPage: page.perPage, total: total, counts: nil)
     }
 

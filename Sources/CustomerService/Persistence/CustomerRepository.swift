@@ -79,7 +79,8 @@ struct CustomerRepository: Sendable {
         .column("deleted_by", sql: "c.deleted_by", .text), .column("email", sql: "c.email", .text),
         .column("expires_at", sql: "c.expires_at", .timestamp), .column("full_name", sql: "c.full_name", .text),
         .column("gender", sql: "c.gender", .text), .column("id", sql: "c.id", .integer), .column("nas_id", sql: "c.nas_id", .integer),
-        .column("nid", sql: "c.nid", .text), .column("notes", sql: "c.notes", .text), .column("operator_id", sql: "c.operator_id", .integer),
+        .column("nid", sql: "c.nid", .text), .column("notes", sql: "c.notes", .text),
+        .member("online", sql: "c.id"), .column("operator_id", sql: "c.operator_id", .integer),
         .column("package_id", sql: "c.package_id", .integer), .column("package_name", sql: "p.name", .text),
         .column("phone", sql: "c.phone", .text), .column("static_ip", sql: "host(c.static_ip)", .text), .column("status", sql: "c.status", .text),
         .column("status_reason", sql: "c.status_reason", .text), .column("suspend_date", sql: "c.suspend_date::text", .text),
@@ -89,13 +90,14 @@ struct CustomerRepository: Sendable {
     ]
     static let listColumns = JSONField.selectList(listFields)
 
-    /// Writes rows of `listColumns` (after `leading` other columns) as a JSON array.
-    static func writeList(_ collected: [PostgresRow], skipping leading: Int = 0) throws -> [UInt8] {
+    /// Writes rows of `listColumns` (after `leading` other columns) as a JSON array; `online`: the tenant's
+    /// customers with an open session (nil: not known, `online` is null).
+    static func writeList(_ collected: [PostgresRow], skipping leading: Int = 0, online: Set<Int64>?) throws -> [UInt8] {
         var out = JSONOutput(capacity: 1_024 * (collected.count + 1))
         var failure: (any Error)?
         out.array { out in
             for row in collected where failure == nil {
-                do { try out.row(row, listFields, skipping: leading) } catch { failure = error }
+                do { try out.row(row, listFields, skipping: leading, members: online) } catch { failure = error }
             }
         }
         if let failure { throw failure }

@@ -65,7 +65,7 @@ package struct JSONOutput: Sendable {
 
     package mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        if value { bytes.append(contentsOf: "true".utf8) } else { bytes.append(contentsOf: "false".utf8) }
     }
 
     /// `2026-11-27T17:51:53Z`, as `JSONEncoder`'s `.iso8601` writes it.
@@ -221,12 +221,15 @@ package enum JSONColumn: Sendable {
 package indirect enum JSONField: Sendable {
     case column(StaticString, sql: String, JSONColumn)
     case object(StaticString, [JSONField])
+    /// `true` when the column's integer is one of the writer's `members`, else `false`; `null` when the
+    /// writer has no members to ask (a flag kept outside the database, such as a customer being online).
+    case member(StaticString, sql: String)
 
     /// The SQL select list of these fields, in the order they are read.
     package static func selectList(_ fields: [JSONField]) -> String {
         fields.map { field in
             switch field {
-            case .column(_, let sql, _): sql
+            case .column(_, let sql, _), .member(_, let sql): sql
             case .object(_, let inner): selectList(inner)
             }
         }.joined(separator: ", ")
@@ -241,13 +244,13 @@ extension JSONOutput {
 
     /// Writes one row as a JSON object shaped by `fields` (keys as given, values from the columns in order),
     /// straight from the row's binary cells: no Swift value is made for any column.
-    package mutating func row(_ row: PostgresRow, _ fields: [JSONField], skipping leading: Int = 0) throws {
+    package mutating func row(_ row: PostgresRow, _ fields: [JSONField], skipping leading: Int = 0, members: Set<Int64>? = nil) throws {
         var cells = row.makeIterator()
         for _ in 0..<leading { _ = cells.next() }
-        try object(fields, &cells)
+        try object(fields, &cells, members)
     }
 
-    private mutating func object(_ fields: [JSONField], _ cells: inout PostgresRow.Iterator) throws {
+    private mutating func object(_ fields: [JSONField], _ cells: inout PostgresRow.Iterator, _ members: Set<Int64>?) throws {
         separate()
         bytes.append(UInt8(ascii: "{"))
         enter()
@@ -259,11 +262,19 @@ extension JSONOutput {
             switch field {
             case .object(let name, let inner):
                 key(name)
-                try object(inner, &cells)
+                try object(inner, &cells, members)
             case .column(let name, _, let kind):
                 key(name)
                 guard let cell = cells.next() else { throw PlatformError.internalError("row has fewer columns than fields") }
                 try value(cell, kind)
+            case .member(let name, _):
+                key(name)
+                guard let cell = cells.next() else { throw PlatformError.internalError("row has fewer columns than fields") }
+                guard let members else { null(); continue }
+                guard var buffer = cell.bytes, buffer.readableBytes == 8, let number = buffer.readInteger(as: Int64.self) else {
+                    throw PlatformError.internalError("a member column is a bigint")
+                }
+                bool(members.contains(number))
             }
         }
     }

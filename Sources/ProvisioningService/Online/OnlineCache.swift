@@ -8,7 +8,8 @@ import Synchronization
 /// must be built from `radius.radacct` again, as after a flush).
 ///
 /// Readers keep each tenant's decoded sessions in memory (`OnlineMemo`) for as long as the token stays
-/// the same, so a request costs one small `GET` unless the tenant's sessions changed.
+/// the same, and read the token at most every quarter second: a request costs no Redis round trip, or
+/// one small one, unless the tenant's sessions changed.
 struct OnlineCache: Sendable {
     let redis: RedisClient
     let memo: OnlineMemo
@@ -63,15 +64,39 @@ struct OnlineCache: Sendable {
         try await redis.send("GET", asOfKey).integer.map { Date(timeIntervalSince1970: Double($0) / 1000) }
     }
 
-    /// The tenant's open sessions, in every order the list offers, and the view's freshness: from memory
-    /// while the tenant's token is the one they were read under (one round trip), else read, decoded and
-    /// sorted again (two).
+    /// The tenant's open sessions, in every order the list offers, and the view's freshness. Served from
+    /// memory for `OnlineMemo.recheck` after the tenant's token was last read; then one round trip asks
+    /// for the token again, and only a changed token reads, decodes and sorts the sessions again. While one
+    /// request does that, the others of the process keep answering from the view they have.
     func view(tenantID: Int64) async throws -> (view: OnlineTenantView, asOf: Date?) {
-        let probe = try await redis.pipeline([["GET", versionKey(tenantID)], ["GET", asOfKey]])
-        let asOf = probe.count > 1 ? probe[1].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) } : nil
-        guard let version = probe.first?.string else { return (OnlineTenantView([]), asOf) }
-        if let known = memo.view(tenantID: tenantID, version: version) { return (known, asOf) }
-        // The hash and its token read together, so the memo never pairs a token with other contents.
+        switch memo.lookup(tenantID: tenantID) {
+        case .fresh(let view, let asOf):
+            return (view, asOf)
+        case .check(let known):
+            let probe = try await redis.pipeline([["GET", versionKey(tenantID)], ["GET", asOfKey]])
+            let asOf = probe.count > 1 ? probe[1].integer.map { Date(timeIntervalSince1970: Double($0) / 1000) } : nil
+            guard let version = probe.first?.string else {
+                memo.remember(tenantID: tenantID, version: "", view: OnlineTenantView([]), asOf: asOf)
+                return (OnlineTenantView([]), asOf)
+            }
+            if let known, known.version == version {
+                memo.remember(tenantID: tenantID, version: version, view: known.view, asOf: asOf)
+                return (known.view, asOf)
+            }
+            if let known, !memo.claimRefresh(tenantID: tenantID) { return (known.view, known.asOf) }
+            do {
+                let (read, view) = try await readView(tenantID: tenantID)
+                memo.remember(tenantID: tenantID, version: read ?? "", view: view, asOf: asOf)
+                return (view, asOf)
+            } catch {
+                memo.releaseRefresh(tenantID: tenantID)
+                throw error
+            }
+        }
+    }
+
+    /// The tenant's hash and its token, read together so the memo never pairs a token with other contents.
+    private func readView(tenantID: Int64) async throws -> (version: String?, view: OnlineTenantView) {
         let replies = try await redis.pipeline([["MULTI"], ["GET", versionKey(tenantID)], ["HVALS", tenantKey(tenantID)], ["EXEC"]])
         guard let results = replies.last?.array, results.count == 2 else { throw RedisError.protocolViolation }
         var sessions: [OnlineSession] = []
@@ -79,9 +104,7 @@ struct OnlineCache: Sendable {
             guard case .bulk(let bytes) = value, let session = try? Self.decoder.decode(OnlineSession.self, from: Data(bytes)) else { continue }
             sessions.append(session)
         }
-        let view = OnlineTenantView(sessions)
-        if let read = results[0].string { memo.remember(tenantID: tenantID, version: read, view: view) }
-        return (view, asOf)
+        return (results[0].string, OnlineTenantView(sessions))
     }
 
     private func run(_ commands: [[String]]) async throws {
@@ -100,6 +123,8 @@ struct OnlineCache: Sendable {
 struct OnlineTenantView: Sendable {
     let orders: [OnlineQuery.Sort: [OnlineSession]]
     let byNAS: [OnlineList.NASCount]
+    /// The customers with at least one open session.
+    let customerIDs: Set<Int64>
     var count: Int { orders[.uptime]?.count ?? 0 }
 
     init(_ sessions: [OnlineSession]) {
@@ -119,6 +144,7 @@ struct OnlineTenantView: Sendable {
         }
         self.orders = orders
         self.byNAS = Self.countByNAS(sessions)
+        self.customerIDs = Set(sessions.lazy.map(\.customerID))
     }
 
     /// Sessions per NAS, most first.
@@ -131,21 +157,55 @@ struct OnlineTenantView: Sendable {
     }
 }
 
-/// Each tenant's view under the token it was read with; shared by a process's requests.
+/// Each tenant's view under the token it was read with, and when the token was last read; shared by a
+/// process's requests.
 final class OnlineMemo: Sendable {
-    private let entries = Mutex<[Int64: (version: String, view: OnlineTenantView)]>([:])
+    /// How long a view answers before its token is read again: the view moves once a poll tick (seconds),
+    /// and a busy list then costs no Redis round trip at all.
+    static let recheck: Duration = .milliseconds(250)
+
+    struct Entry {
+        var version: String
+        var view: OnlineTenantView
+        var asOf: Date?
+        var checked: ContinuousClock.Instant
+        var refreshing = false
+    }
+
+    enum Lookup {
+        /// Checked within `recheck`: answer from it.
+        case fresh(OnlineTenantView, asOf: Date?)
+        /// Read the token again; `known` is what the process has (nil: nothing yet).
+        case check(known: Entry?)
+    }
+
+    private let entries = Mutex<[Int64: Entry]>([:])
 
     init() {}
 
-    func view(tenantID: Int64, version: String) -> OnlineTenantView? {
+    func lookup(tenantID: Int64, now: ContinuousClock.Instant = .now) -> Lookup {
         entries.withLock { entries in
-            guard let entry = entries[tenantID], entry.version == version else { return nil }
-            return entry.view
+            guard let entry = entries[tenantID] else { return .check(known: nil) }
+            if now - entry.checked < Self.recheck { return .fresh(entry.view, asOf: entry.asOf) }
+            return .check(known: entry)
         }
     }
 
-    func remember(tenantID: Int64, version: String, view: OnlineTenantView) {
-        entries.withLock { $0[tenantID] = (version, view) }
+    /// True for the one caller that is to read a changed view; the others answer from the old one meanwhile.
+    func claimRefresh(tenantID: Int64) -> Bool {
+        entries.withLock { entries in
+            guard entries[tenantID]?.refreshing == false else { return false }
+            entries[tenantID]?.refreshing = true
+            return true
+        }
+    }
+
+    func releaseRefresh(tenantID: Int64) {
+        entries.withLock { $0[tenantID]?.refreshing = false }
+    }
+
+    func remember(tenantID: Int64, version: String, view: OnlineTenantView, asOf: Date?, now: ContinuousClock.Instant = .now) {
+        entries.withLock { $0[tenantID] = Entry(version: version, view: view, asOf: asOf, checked: now) }
     }
 }
 

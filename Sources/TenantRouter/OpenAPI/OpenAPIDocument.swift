@@ -391,7 +391,7 @@ package enum OpenAPIDocument {
             "expires_at": .dateTime, "suspend_date": .string, "status": .enumeration(["active", "expired", "suspended", "disabled"]),
             "status_reason": .string, "custom_fields": .map(.string), "notes": .string, "created_at": .dateTime, "created_by": .string,
             "updated_at": .dateTime, "updated_by": .string, "deleted_at": .dateTime, "deleted_by": .string,
-            "provisioning": .ref("ProvisioningState"),
+            "online": .boolean, "provisioning": .ref("ProvisioningState"),
         ]),
         "ProvisioningState": .object([
             "state": .enumeration(["in_sync", "pending", "failed"]), "attempts": .integer, "last_error": .string,

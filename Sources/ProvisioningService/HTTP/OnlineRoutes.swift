@@ -16,7 +16,7 @@ package struct OnlineRoutes: Sendable {
         api.get("auth-log", use: authLog)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> OnlineList {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> JSONBody<OnlineList> {
         let principal = try context.require(.onlineRead)
         let parameters = request.uri.queryParameters
         var query = OnlineQuery()
@@ -39,7 +39,7 @@ package struct OnlineRoutes: Sendable {
             }
             query.sort = value
         }
-        return try await provisioning.onlineCustomers(for: principal, query)
+        return JSONBody(try await provisioning.onlineCustomers(for: principal, query))
     }
 
     @Sendable func sessions(_ request: Request, context: AppRequestContext) async throws -> Response {

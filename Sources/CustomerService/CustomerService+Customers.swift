@@ -20,6 +20,21 @@ extension CustomerService {
         }
     }
 
+    /// The whole filtered list (no paging) as CSV: `GET /api/v1/customers?format=csv`.
+    package func exportCustomers(
+        for principal: Principal, search: String?, status: String?, type: String?, zoneID: String?, packageID: String?,
+        operatorID: String?, custom: [String: String], sort: String?
+    ) async throws -> [UInt8] {
+        var filter = try Self.filter(
+            for: principal, search: search, status: status, type: type, zoneID: zoneID, packageID: packageID, operatorID: operatorID, sort: sort
+        )
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
+            try await resolveCustomFilter(custom, into: &filter, on: connection)
+            let fields = try await customFields.list(page: PageRequest(page: 1, perPage: 200), on: connection).items
+            return try await customers.exportCSV(filter, fields: fields, on: connection)
+        }
+    }
+
     /// The plans of the list's two statements for these parameters (`EXPLAIN ANALYZE`, in the caller's scope),
     /// for benchmarks and for checking index use.
     package func explainListCustomers(

@@ -11,6 +11,7 @@ package struct CustomerService: Sendable {
     let zones: ZoneRepository
     let customFields: CustomFieldRepository
     let customers: CustomerRepository
+    let imports: ImportRepository
     let secrets: SecretBox
     let clock: any WallClock
     let maxDevicesPerCustomer: Int
@@ -26,6 +27,7 @@ package struct CustomerService: Sendable {
         self.zones = ZoneRepository(logger: logger)
         self.customFields = CustomFieldRepository(logger: logger)
         self.customers = CustomerRepository(logger: logger)
+        self.imports = ImportRepository(logger: logger)
         self.secrets = SecretBox(key: dataKey)
         self.clock = clock
         self.maxDevicesPerCustomer = maxDevicesPerCustomer

@@ -59,7 +59,8 @@ package struct UplinkApplication: Sendable {
         let workerRedis = RedisClient(config: redisConfig, logger: logger)
         let worker = ProvisioningWorker(service: provisioning, redis: workerRedis, blockMilliseconds: 1000)
         let holder = "\(ProcessInfo.processInfo.hostName):\(getpid())"
-        return ([OutboxRelay(service: provisioning), worker, Reconciler(service: provisioning, holder: holder), AccountingPoller(service: provisioning)],
+        return ([OutboxRelay(service: provisioning), worker, Reconciler(service: provisioning, holder: holder), AccountingPoller(service: provisioning),
+                 ImportResumer(service: customers, holder: holder)],
                 workerRedis)
     }
 

@@ -125,6 +125,16 @@ package struct APIClient: Sendable {
         try await request(.get, path, token: token)
     }
 
+    /// A POST of raw bytes with the given content type (a file upload).
+    package func upload(_ path: String, token: String?, bytes: [UInt8], contentType: String = "text/csv") async throws -> Reply {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        headers[.contentType] = contentType
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
+            Reply(status: response.status, headers: response.headers, body: Data(response.body.readableBytesView))
+        }
+    }
+
     package func post(_ path: String, token: String? = nil, json: Any? = nil) async throws -> Reply {
         try await request(.post, path, token: token, json: json)
     }

@@ -10,6 +10,7 @@ package struct CustomerRoutes: Sendable {
     package init(customers: CustomerService) { self.customers = customers }
 
     package func register(on api: RouterGroup<AppRequestContext>) {
+        ImportRoutes(customers: customers).register(on: api)
         api.get("customers", use: listCustomers)
         api.post("customers", use: createCustomer)
         api.get("customers/deleted", use: deletedCustomers)
@@ -135,18 +136,29 @@ package struct CustomerRoutes: Sendable {
         Actor(principal: try context.require(permission), requestID: context.requestID, clientIP: context.clientIP)
     }
 
-    @Sendable func listCustomers(_ request: Request, context: AppRequestContext) async throws -> JSONBody<CustomerPage> {
+    @Sendable func listCustomers(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.customersRead)
         let query = request.uri.queryParameters
         var custom: [String: String] = [:]
         for (key, value) in query where key.hasPrefix("cf.") {
             custom[String(key.dropFirst(3))] = String(value)
         }
-        return JSONBody(try await customers.listCustomers(
+        switch query.get("format") {
+        case nil, "json": break
+        case "csv":
+            let bytes = try await customers.exportCustomers(
+                for: principal, search: query.get("q"), status: query.get("status"), type: query.get("type"), zoneID: query.get("zone_id"),
+                packageID: query.get("package_id"), operatorID: query.get("operator_id"), custom: custom, sort: query.get("sort")
+            )
+            return try RawJSONResponse(bytes: bytes, contentType: "text/csv; charset=utf-8", attachmentName: "customers.csv")
+                .response(from: request, context: context)
+        default: throw PlatformError.invalidInput(field: "format", reason: "must be json or csv")
+        }
+        return try JSONBody(try await customers.listCustomers(
             for: principal, search: query.get("q"), status: query.get("status"), type: query.get("type"), zoneID: query.get("zone_id"),
             packageID: query.get("package_id"), operatorID: query.get("operator_id"), custom: custom, sort: query.get("sort"),
             page: try PageRequest(page: query.get("page"), perPage: query.get("per_page"))
-        ))
+        )).response(from: request, context: context)
     }
 
     @Sendable func createCustomer(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Customer> {

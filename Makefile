@@ -11,6 +11,7 @@
 #   make bench-provisioning  reconcile, worker throughput and API-to-Reject latency at 1,000,000 customers
 #   make bench-online  accounting poll ticks and GET /api/v1/online-customers at 1,000,000 sessions
 #   make bench-accounting  accounting packets/s through FreeRADIUS, with and without our radacct indexes
+#   make bench-import  a 100,000-row customer import: dry run, import, re-run
 #   make fuzz        fuzz the API from its OpenAPI document; fails on any 5xx
 #   make clean-data  stop services and delete .data (database, redis)
 
@@ -39,7 +40,7 @@ APP_ENV := \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
-.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing bench-provisioning bench-online bench-accounting fuzz clean-data
+.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing bench-provisioning bench-online bench-accounting bench-import fuzz clean-data
 
 deps:
 	bash infra/install-deps.sh
@@ -87,6 +88,9 @@ bench-online: deps-bench
 
 bench-accounting: deps-bench
 	bash bench/accounting.sh
+
+bench-import: deps-bench
+	bash bench/import.sh
 
 fuzz: deps
 	bash infra/fuzz.sh

@@ -161,19 +161,35 @@ extension CustomerService {
         }
         let scope = TenantScope(tenantID: tenantID, operators: creator.scope.map { .only(Set($0)) } ?? .all)
         var batches = 0
+        // New customers first, then (upsert) the existing ones, each batch its own transaction.
+        var inserting = true
+        var cursor = 0
         while !Task.isCancelled {
             if let maxBatches, batches >= maxBatches { return true }
-            let written = try await database.withTenantTransaction(scope) { connection in
-                let count = try await imports.insertBatch(importID: importID, tenantID: tenantID, limit: Self.importBatchRows, actor: creator, on: connection)
+            let more = try await database.withTenantTransaction(scope) { connection in
+                var more = false
+                if inserting {
+                    more = try await imports.insertBatch(importID: importID, tenantID: tenantID, limit: Self.importBatchRows, actor: creator, on: connection) > 0
+                } else if creator.upsert {
+                    let (last, _) = try await imports.updateBatch(importID: importID, after: cursor, limit: Self.importBatchRows, actor: creator, on: connection)
+                    if let last { cursor = last }
+                    more = last != nil
+                }
                 try await imports.tally(importID: importID, on: connection)
-                if count == 0 {
+                if !more, !inserting || !creator.upsert {
                     try await imports.finish(importID: importID, state: "done", on: connection)
                     try await imports.logSummary(importID: importID, actor: creator, on: connection)
                 }
-                return count
+                return more
             }
             batches += 1
-            if written == 0 { break }
+            if !more {
+                if inserting, creator.upsert {
+                    inserting = false
+                    continue
+                }
+                break
+            }
             try await database.withPlatformConnection { connection in
                 try await connection.query(
                     """

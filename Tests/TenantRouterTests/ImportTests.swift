@@ -169,6 +169,19 @@ private func scalar(_ test: TestApp, _ sql: String) async throws -> Int {
                                                      contentType: "multipart/form-data; boundary=\(boundary)")
                 #expect(multipart.json["imported"] as? Int == 1 && multipart.json["file_name"] as? String == "subs.csv", "\(multipart.text)")
 
+                // Upsert: rows are checked as for new customers; given cells replace, empty optional cells keep,
+                // unchanged rows stay skipped.
+                let first = Array("username,password,full_name,phone,email,package,billing_profile,zone\nup-1,pass-up1,Old Name,01712345683,old@example.com,P pppoe_monthly,Cycle 5,Mirpur\nup-2,pass-up2,Same Name,01712345684,,P pppoe_monthly,Cycle 5,\n".utf8)
+                #expect(try await api.upload("/api/v1/customers/import", token: catalog.ownerA, bytes: first).json["imported"] as? Int == 2)
+                let second = Array("username,password,full_name,phone,email,package,billing_profile,zone\nup-1,pass-up1,New Name,01712345683,new@example.com,P pppoe_monthly,Cycle 5,\nup-2,pass-up2,Same Name,01712345684,,P pppoe_monthly,Cycle 5,\n".utf8)
+                let upsert = try await api.upload("/api/v1/customers/import?mode=upsert", token: catalog.ownerA, bytes: second)
+                #expect(upsert.json["updated"] as? Int == 1 && upsert.json["skipped_existing"] as? Int == 1 && upsert.json["imported"] as? Int == 0, "\(upsert.text)")
+                let updated = try #require(try await customer(api, catalog.ownerA, "up-1"))
+                #expect(updated["full_name"] as? String == "New Name" && updated["email"] as? String == "new@example.com" && updated["zone_id"] as? Int == catalog.zone,
+                        "\(updated)")
+                let history = try await api.get("/api/v1/activity?customer_id=\(try #require(updated["id"] as? Int))", token: catalog.ownerA)
+                #expect((history.json["items"] as? [[String: Any]])?.contains { $0["action"] as? String == "update" } == true, "\(history.text)")
+
                 let file = generatedFile(1, prefix: "imp-param")
                 for bad in ["dry_run=maybe", "strict=2", "mode=merge"] {
                     #expect(try await api.upload("/api/v1/customers/import?\(bad)", token: catalog.ownerA, bytes: file).status == .badRequest, "\(bad)")

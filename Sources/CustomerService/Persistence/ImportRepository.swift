@@ -235,6 +235,55 @@ struct ImportRepository: Sendable {
         return lines.count
     }
 
+    /// `mode=upsert`: the rows after line `after` whose username the tenant already has (up to `limit`)
+    /// update that customer's profile: the cells given replace its values, empty cells keep them, custom
+    /// fields merge. Package, operator, status and password are not changed (their actions charge, refund
+    /// and provision). A customer the caller cannot see, or one deleted, stays skipped. Logs the changed
+    /// fields. Returns the last line looked at (nil: none left) and how many customers changed.
+    func updateBatch(importID: Int64, after: Int, limit: Int, actor: ImportActor, on connection: PostgresConnection) async throws -> (last: Int?, changed: Int) {
+        let rows = try await connection.query(
+            """
+            WITH batch AS (
+                SELECT * FROM import_rows WHERE import_id = \(importID) AND outcome = 'existing' AND line > \(after)
+                ORDER BY line LIMIT \(limit) FOR UPDATE
+            ), before_row AS (
+                SELECT c.*, b.line FROM customers c JOIN batch b ON lower(c.username) = lower(b.username)
+                WHERE c.deleted_at IS NULL ORDER BY c.id FOR UPDATE OF c
+            ), after_row AS (
+                UPDATE customers c SET
+                    full_name = b.full_name, phone = coalesce(b.phone, c.phone), email = coalesce(b.email, c.email),
+                    house = coalesce(b.house, c.house), road = coalesce(b.road, c.road), area = coalesce(b.area, c.area),
+                    thana = coalesce(b.thana, c.thana), district = coalesce(b.district, c.district), division = coalesce(b.division, c.division),
+                    zone_id = coalesce(b.zone_id, c.zone_id), billing_profile_id = coalesce(b.billing_profile_id, c.billing_profile_id),
+                    client_type = b.client_type, connection_type = b.connection_type, connectivity = b.connectivity,
+                    gender = coalesce(b.gender, c.gender), nid = coalesce(b.nid, c.nid), notes = coalesce(b.notes, c.notes),
+                    custom = c.custom || b.custom, updated_at = now(), updated_by = \(actor.name)
+                FROM batch b, before_row o
+                WHERE o.id = c.id AND o.line = b.line
+                RETURNING c.*, b.line
+            ), d AS (
+                SELECT a.id, a.operator_id, a.line,
+                    (SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_object('from', o.value, 'to', n.value)), '{}'::jsonb)
+                     FROM jsonb_each(to_jsonb(a) - \(CustomerRepository.unlogged + ["line"])::text[]) n
+                     JOIN jsonb_each(to_jsonb(o0) - \(CustomerRepository.unlogged + ["line"])::text[]) o USING (key)
+                     WHERE n.value IS DISTINCT FROM o.value) AS changes
+                FROM after_row a JOIN before_row o0 ON o0.id = a.id
+            ), log AS (
+                INSERT INTO activity_log (operator_id, customer_id, action, actor_user_id, actor_token_id, actor_username, changes, request_id)
+                SELECT operator_id, id, 'update', \(actor.userID), \(actor.tokenID), \(actor.name), changes, \(actor.requestID)
+                FROM d WHERE changes <> '{}'::jsonb
+            ), done AS (
+                UPDATE import_rows r SET outcome = 'updated', customer_id = d.id FROM d
+                WHERE r.import_id = \(importID) AND r.line = d.line AND d.changes <> '{}'::jsonb
+            )
+            SELECT (SELECT max(line) FROM batch), (SELECT count(*)::int FROM d WHERE changes <> '{}'::jsonb)
+            """,
+            logger: logger
+        )
+        for try await (last, changed) in rows.decode((Int?, Int).self) { return (last, changed) }
+        return (nil, 0)
+    }
+
     /// The import's summary row in the activity log (no customer), once it is done.
     func logSummary(importID: Int64, actor: ImportActor, on connection: PostgresConnection) async throws {
         try await connection.query(
@@ -252,10 +301,11 @@ struct ImportRepository: Sendable {
 
     func actor(importID: Int64, on connection: PostgresConnection) async throws -> ImportActor? {
         let rows = try await connection.query(
-            "SELECT created_by, actor_user_id, actor_token_id, request_id, scope_operators FROM imports WHERE id = \(importID)", logger: logger
+            "SELECT created_by, actor_user_id, actor_token_id, request_id, scope_operators, mode = 'upsert' FROM imports WHERE id = \(importID)",
+            logger: logger
         )
-        for try await (name, user, token, request, scope) in rows.decode((String, Int64?, Int64?, String?, [Int64]?).self) {
-            return ImportActor(name: name, userID: user, tokenID: token, requestID: request, scope: scope)
+        for try await (name, user, token, request, scope, upsert) in rows.decode((String, Int64?, Int64?, String?, [Int64]?, Bool).self) {
+            return ImportActor(name: name, userID: user, tokenID: token, requestID: request, scope: scope, upsert: upsert)
         }
         return nil
     }
@@ -323,6 +373,8 @@ struct ImportActor: Sendable {
     var requestID: String?
     /// The creator's operators when a sub-reseller (nil: the tenant's owner).
     var scope: [Int64]?
+    /// `mode=upsert`: existing customers are updated.
+    var upsert = false
 }
 
 /// What an upload becomes before its rows are loaded.

@@ -224,7 +224,18 @@ package enum OpenAPIDocument {
 
         .init("GET", "/api/v1/customers", "Customers of the caller's scope; default: active, newest first. q matches name, username prefix, phone, code; cf.<key>=value filters custom fields",
               tag: "customers", scope: "customers:read", paged: true,
-              query: ["q", "status", "type", "zone_id", "package_id", "operator_id", "sort"], response: .ref("CustomerPage"), errors: [400, 401, 403]),
+              query: ["q", "status", "type", "zone_id", "package_id", "operator_id", "sort", "format"], response: .ref("CustomerPage"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/customers/import/template", "The customer import template (CSV header and an example row; the tenant's custom fields included)",
+              tag: "import", scope: "customers:read", response: nil, contentType: "text/csv", errors: [401, 403]),
+        .init("POST", "/api/v1/customers/import", "Import customers from CSV (text/csv or a multipart part `file`, ≤ 50 MB): 200 when done, 202 with Location when it continues in the background",
+              tag: "import", scope: "customers:write", query: ["dry_run", "strict", "mode"], request: .string, response: .ref("Import"),
+              errors: [400, 401, 403, 413, 422]).upload(),
+        .init("GET", "/api/v1/imports", "The caller's recent imports, newest first", tag: "import", scope: "customers:read", paged: true,
+              response: .page("Import"), errors: [400, 401, 403]),
+        .init("GET", "/api/v1/imports/{id}", "One import: state, progress, counts and its first errors", tag: "import", scope: "customers:read",
+              response: .ref("Import"), errors: [401, 403, 404]),
+        .init("GET", "/api/v1/imports/{id}/errors.csv", "Every error of an import as CSV", tag: "import", scope: "customers:read",
+              response: nil, contentType: "text/csv", errors: [401, 403, 404]),
         .init("POST", "/api/v1/customers", "Register a customer (201); type decides the required fields", tag: "customers", scope: "customers:write",
               request: customerRequest(required: ["type", "username", "full_name"]), status: 201, response: .ref("Customer"), errors: [400, 401, 403, 409, 422]),
         .init("GET", "/api/v1/customers/deleted", "Soft-deleted customers; q matches name, username, phone", tag: "customers", scope: "customers:read",
@@ -393,6 +404,13 @@ package enum OpenAPIDocument {
             "updated_at": .dateTime, "updated_by": .string, "deleted_at": .dateTime, "deleted_by": .string,
             "online": .boolean, "provisioning": .ref("ProvisioningState"),
         ]),
+        "Import": .object([
+            "id": .integer, "state": .enumeration(["importing", "done", "failed"]), "dry_run": .boolean, "strict": .boolean, "mode": .string,
+            "total": .integer, "valid": .integer, "imported": .integer, "updated": .integer, "skipped_existing": .integer,
+            "error_count": .integer, "unknown_columns": .array(.string), "message": .string, "file_name": .string,
+            "created_at": .dateTime, "finished_at": .dateTime, "rows_done": .integer, "errors_csv": .string,
+            "errors": .array(.object(["line": .integer, "column": .string, "value": .string, "code": .string, "message": .string])),
+        ]),
         "ProvisioningState": .object([
             "state": .enumeration(["in_sync", "pending", "failed"]), "attempts": .integer, "last_error": .string,
             "requested_version": .integer, "applied_version": .integer, "next_attempt_at": .dateTime, "updated_at": .dateTime,
@@ -459,6 +477,8 @@ package struct APIOperation: Sendable {
     var errors: [Int]
     /// Moves money: requires an `Idempotency-Key` header.
     var needsIdempotencyKey = false
+    /// The request body's media type.
+    var requestContentType = "application/json"
 
     init(
         _ method: String, _ path: String, _ summary: String, tag: String, auth: Bool = true, scope: String? = nil,
@@ -483,6 +503,13 @@ package struct APIOperation: Sendable {
     func idempotent() -> APIOperation {
         var copy = self
         copy.needsIdempotencyKey = true
+        return copy
+    }
+
+    /// A file upload: the body is CSV text.
+    func upload() -> APIOperation {
+        var copy = self
+        copy.requestContentType = "text/csv"
         return copy
     }
 
@@ -514,7 +541,7 @@ package struct APIOperation: Sendable {
         }
         if let scope { operation["x-required-scope"] = scope }
         if let request {
-            operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": request.rendered]]]
+            operation["requestBody"] = ["required": true, "content": [requestContentType: ["schema": request.rendered]]]
         }
         var responses: [String: Any] = [:]
         var success: [String: Any] = ["description": status == 204 ? "No content" : "Success"]

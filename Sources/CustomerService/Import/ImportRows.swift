@@ -46,11 +46,22 @@ struct ImportReferences: Sendable {
     var timeZone: TimeZone
 
     /// By id, or by name (case-insensitive); a name two of them share resolves to neither.
-    static func resolve<T>(_ text: String, in items: [T], id: (T) -> Int64, name: (T) -> String) -> T? {
-        if let number = Int64(text), let found = items.first(where: { id($0) == number }) { return found }
-        let wanted = text.lowercased()
-        let matches = items.filter { name($0).lowercased() == wanted }
-        return matches.count == 1 ? matches[0] : nil
+    struct Index<T: Sendable>: Sendable {
+        private var byID: [Int64: T] = [:]
+        private var byName: [String: T?] = [:]
+
+        init(_ items: [T], id: (T) -> Int64, name: (T) -> String) {
+            for item in items {
+                byID[id(item)] = item
+                let key = name(item).lowercased()
+                byName[key] = byName[key] == nil ? item : .some(nil)
+            }
+        }
+
+        func resolve(_ text: String) -> T? {
+            if let number = Int64(text), let found = byID[number] { return found }
+            return byName[text.lowercased()] ?? nil
+        }
     }
 }
 
@@ -108,12 +119,21 @@ struct ImportValidator {
     let references: ImportReferences
     let principal: Principal
     let now: Date
-    let seal: (String) throws -> Data
+    let seal: @Sendable (String) throws -> Data
     private let calendar: Calendar
     private let localSeconds: DateFormatter
     private let localMinutes: DateFormatter
+    private let operators: ImportReferences.Index<ImportReferences.Operator>
+    private let packages: ImportReferences.Index<ImportReferences.Package>
+    private let profiles: ImportReferences.Index<Named>
+    private let zones: ImportReferences.Index<Named>
 
-    init(references: ImportReferences, principal: Principal, now: Date, seal: @escaping (String) throws -> Data) {
+    struct Named: Sendable {
+        var id: Int64
+        var name: String
+    }
+
+    init(references: ImportReferences, principal: Principal, now: Date, seal: @escaping @Sendable (String) throws -> Data) {
         self.references = references
         self.principal = principal
         self.now = now
@@ -130,6 +150,10 @@ struct ImportValidator {
         }
         self.localSeconds = formatter("yyyy-MM-dd HH:mm:ss")
         self.localMinutes = formatter("yyyy-MM-dd HH:mm")
+        self.operators = .init(references.operators, id: \.id, name: \.name)
+        self.packages = .init(references.packages, id: \.id, name: \.name)
+        self.profiles = .init(references.profiles.map { Named(id: $0.key, name: $0.value) }, id: \.id, name: \.name)
+        self.zones = .init(references.zones.map { Named(id: $0.key, name: $0.value) }, id: \.id, name: \.name)
     }
 
     /// Header position of each known column and of each custom field; the headers that are neither.
@@ -162,14 +186,49 @@ struct ImportValidator {
         return (header, errors)
     }
 
-    /// The row, or nil with every problem of the row (not only the first) added to `errors`.
-    func validate(
-        _ record: CSV.Record, header: Header, seenUsernames: inout Set<String>, seenIPs: inout Set<String>, seenMACs: inout Set<String>,
-        errors allErrors: inout [ImportError]
-    ) -> ImportRow? {
+    /// One record as checked: the row when it has no error, every error of the record (not only the
+    /// first), and the keys that must be unique within the file (normalised, when well-formed).
+    struct Checked: Sendable {
+        var line: Int
+        var row: ImportRow?
+        var errors: [ImportError]
+        var username: String?
+        var staticIP: String?
+        var mac: String?
+    }
+
+    /// Marks the second and later records of a username, static IP or MAC as duplicates (in line order,
+    /// after the records were checked, possibly in parallel).
+    static func markDuplicates(_ checked: inout [Checked]) {
+        var usernames = Set<String>(), addresses = Set<String>(), macs = Set<String>()
+        for index in checked.indices {
+            let line = checked[index].line
+            if let name = checked[index].username, !usernames.insert(name.lowercased()).inserted {
+                checked[index].errors.append(ImportError(line: line, column: "username", value: name, code: "duplicate_in_file",
+                                                         message: "the username appears on an earlier line of the file"))
+                checked[index].row = nil
+            }
+            if let ip = checked[index].staticIP, !addresses.insert(ip).inserted {
+                checked[index].errors.append(ImportError(line: line, column: "static_ip", value: ip, code: "duplicate_in_file",
+                                                         message: "the static IP appears on an earlier line of the file"))
+                checked[index].row = nil
+            }
+            if let mac = checked[index].mac, !macs.insert(mac).inserted {
+                checked[index].errors.append(ImportError(line: line, column: "mac", value: mac, code: "duplicate_in_file",
+                                                         message: "the MAC address appears on an earlier line of the file"))
+                checked[index].row = nil
+            }
+        }
+    }
+
+    /// Checks one record (duplicates within the file aside: `markDuplicates`).
+    func validate(_ record: CSV.Record, header: Header) -> Checked {
         var errors: [ImportError] = []
-        defer { allErrors.append(contentsOf: errors) }
         let line = record.line
+        var keys: (username: String?, ip: String?, mac: String?) = (nil, nil, nil)
+        func checked(_ row: ImportRow?) -> Checked {
+            Checked(line: line, row: errors.isEmpty ? row : nil, errors: errors, username: keys.username, staticIP: keys.ip, mac: keys.mac)
+        }
         // Each known column's trimmed value (absent when empty); a cell not in the file's encoding is an error.
         var values: [ImportColumn: String] = [:]
         var undecodable: Set<ImportColumn> = []
@@ -179,7 +238,7 @@ struct ImportValidator {
                 undecodable.insert(column)
                 continue
             }
-            let trimmed = cell.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = Self.trimmed(cell)
             if !trimmed.isEmpty { values[column] = trimmed }
         }
         func value(_ column: ImportColumn) -> String? { values[column] }
@@ -201,17 +260,12 @@ struct ImportValidator {
 
         // Who: the username (unique within the file too), the operator.
         let usernameText = value(.username)
-        var username = check(.username, usernameText) { try Validate.username($0) }
+        let username = check(.username, usernameText) { try Validate.username($0) }
         if usernameText == nil { missing(.username) }
-        if let name = username {
-            if !seenUsernames.insert(name.lowercased()).inserted {
-                refused(.username, name, "duplicate_in_file", "the username appears on an earlier line of the file")
-                username = nil
-            }
-        }
+        keys.username = username
         var operatorID = principal.operatorID
         if let given = value(.operator) {
-            if let found = ImportReferences.resolve(given, in: references.operators, id: \.id, name: \.name) {
+            if let found = operators.resolve(given) {
                 if found.status != "active" {
                     refused(.operator, given, "operator_suspended", "the operator is suspended")
                 } else {
@@ -231,7 +285,7 @@ struct ImportValidator {
         }
         var packageID: Int64?
         if let given = value(.package) {
-            if let found = ImportReferences.resolve(given, in: references.packages, id: \.id, name: \.name) {
+            if let found = packages.resolve(given) {
                 if let type, type != found.type {
                     refused(.package, given, "package_type_mismatch", "the package is for \(found.type.rawValue) customers")
                 } else if !found.active {
@@ -268,8 +322,8 @@ struct ImportValidator {
 
         var profileID: Int64?
         if let given = value(.billingProfile) {
-            if let found = ImportReferences.resolve(given, in: references.profiles.sorted { $0.key < $1.key }, id: \.key, name: \.value) {
-                profileID = found.key
+            if let found = profiles.resolve(given) {
+                profileID = found.id
             } else {
                 refused(.billingProfile, given, "unknown_reference", "no such billing profile")
             }
@@ -278,24 +332,18 @@ struct ImportValidator {
         }
         var zoneID: Int64?
         if let given = value(.zone) {
-            if let found = ImportReferences.resolve(given, in: references.zones.sorted { $0.key < $1.key }, id: \.key, name: \.value) {
-                zoneID = found.key
+            if let found = zones.resolve(given) {
+                zoneID = found.id
             } else {
                 refused(.zone, given, "unknown_reference", "no such zone")
             }
         }
 
-        var staticIP = check(.staticIP, value(.staticIP)) { try Validate.ipv4($0, field: "static_ip") }
+        let staticIP = check(.staticIP, value(.staticIP)) { try Validate.ipv4($0, field: "static_ip") }
         if type == .staticMonthly, value(.staticIP) == nil { missing(.staticIP, "is required for static-IP customers") }
-        if let ip = staticIP, !seenIPs.insert(ip).inserted {
-            refused(.staticIP, ip, "duplicate_in_file", "the static IP appears on an earlier line of the file")
-            staticIP = nil
-        }
-        var mac = check(.mac, value(.mac)) { try Validate.mac($0) }
-        if let bound = mac, !seenMACs.insert(bound).inserted {
-            refused(.mac, bound, "duplicate_in_file", "the MAC address appears on an earlier line of the file")
-            mac = nil
-        }
+        let mac = check(.mac, value(.mac)) { try Validate.mac($0) }
+        keys.ip = staticIP
+        keys.mac = mac
 
         // Validity: only the ISP sets a prepaid customer's expiry directly (a reseller's is bought by recharge).
         var expiresAt: Date?
@@ -348,22 +396,22 @@ struct ImportValidator {
             }
         }
 
-        guard errors.isEmpty, let type, let username, let fullName, let address else { return nil }
+        guard errors.isEmpty, let type, let username, let fullName, let address else { return checked(nil) }
         var sealed: Data?
         if let password {
             do { sealed = try seal(password) } catch {
                 errors.append(ImportError(line: line, column: "password", value: nil, code: "internal_error", message: "could not be sealed"))
-                return nil
+                return checked(nil)
             }
         }
         // Prepaid without a validity, or with one already past: imported expired (a recharge activates it).
         let status: CustomerStatus = type.isPrepaid && (expiresAt.map { $0 <= now } ?? true) ? .expired : .active
-        return ImportRow(
+        return checked(ImportRow(
             line: line, type: type, operatorID: operatorID, username: username, password: sealed, fullName: fullName, phone: phone, email: email,
             address: address, zoneID: zoneID, packageID: packageID, billingProfileID: profileID, staticIP: staticIP, mac: mac,
             clientType: clientType ?? "home", connectionType: connectionType ?? "wired", connectivity: connectivity ?? "shared", gender: gender,
             nid: nid, connectionDate: connectionDate, expiresAt: expiresAt, status: status, custom: custom, notes: notes
-        )
+        ))
     }
 
     /// `YYYY-MM-DD` (the end of that day in the tenant's time zone), `YYYY-MM-DD HH:MM[:SS]` (tenant time), or
@@ -382,6 +430,14 @@ struct ImportValidator {
         do { return try Validate.timestamp(text, field: "expires_at") } catch {
             throw PlatformError.invalidInput(field: "expires_at", reason: reason)
         }
+    }
+
+    /// Without surrounding white space; the common case (none) costs a look at the first and last byte.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte >= 0x80 }
+        if !blank(first), !blank(last) { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A validation failure as an import error: the service error's code and reason.

@@ -177,6 +177,18 @@ struct ImportRepository: Sendable {
         )
     }
 
+    /// Adds a batch's rows to the import's counts (a full `tally` ends the import).
+    func count(importID: Int64, imported: Int = 0, updated: Int = 0, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE imports SET imported = imported + \(imported), updated = updated + \(updated),
+                skipped_existing = skipped_existing - \(updated), updated_at = now()
+            WHERE id = \(importID)
+            """,
+            logger: logger
+        )
+    }
+
     func finish(importID: Int64, state: String, message: String? = nil, on connection: PostgresConnection) async throws {
         try await connection.query(
             "UPDATE imports SET state = \(state), message = \(message), finished_at = now(), updated_at = now() WHERE id = \(importID)",
@@ -315,8 +327,7 @@ struct ImportRepository: Sendable {
             """
             SELECT id, state, dry_run, strict, mode, total, valid, imported, updated, skipped_existing, error_count, unknown_columns,
                    message, file_name, created_at, finished_at,
-                   (SELECT count(*)::int FROM import_rows r WHERE r.import_id = i.id AND r.outcome NOT IN ('pending', 'error'))
-                       + i.error_count AS rows_done
+                   imported + updated + skipped_existing + error_count AS rows_done
             FROM imports i WHERE id = \(importID)
             """,
             logger: logger

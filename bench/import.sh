@@ -3,7 +3,8 @@
 # tenant, uploaded to a release server (API role), and timed end to end:
 #   1. a dry run (every row read and checked, nothing written);
 #   2. the import (202, then written in the background; timed until GET /api/v1/imports/{id} says done);
-#   3. the same file again (every row skipped as existing).
+#   3. the same file again (every row skipped as existing);
+#   4. the tenant's BTRC report (its customers are the imported ones) as CSV, XLSX and JSON.
 # Everything runs on private services in .data/bench-import, removed again on exit.
 #
 #   bash bench/import.sh               # or: make bench-import
@@ -19,7 +20,7 @@ cd "$ROOT_DIR"
 
 CONFIG="${CONFIG:-release}"
 ROWS="${ROWS:-100000}"
-LOG_LEVEL="${BENCH_LOG_LEVEL:-warning}"
+LOG_LEVEL="${BENCH_LOG_LEVEL:-info}"
 PG_PORT="${BENCH_PG_PORT:-55440}"
 REDIS_PORT="${BENCH_REDIS_PORT:-56387}"
 HTTP_PORT="${BENCH_HTTP_PORT:-18086}"
@@ -96,6 +97,31 @@ AGAIN="$(upload '')"
 AGAIN_SECONDS="$(seconds "$STARTED" "$(now)")"
 echo "again: $AGAIN_SECONDS s; imported $(printf '%s' "$AGAIN" | field imported), skipped_existing $(printf '%s' "$AGAIN" | field skipped_existing)"
 
+phase "4. The BTRC report of the tenant (its customers: the import's and the seeded one)"
+FROM_DATE="$(date -u -d '30 days ago' +%Y-%m-%d)"
+TO_DATE="$(TZ=Asia/Dhaka date +%Y-%m-%d)"
+btrc() {
+  local started
+  started="$(now)"
+  curl -sS --max-time 600 -o "$DATA_DIR/btrc.$1" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    "$BASE_URL/api/v1/reports/btrc?from=$FROM_DATE&to=$TO_DATE&format=$1" >"$DATA_DIR/btrc.$1.status"
+  seconds "$started" "$(now)"
+}
+BTRC_CSV="$(btrc csv)"
+BTRC_XLSX="$(btrc xlsx)"
+BTRC_JSON="$(btrc json)"
+echo "csv: $BTRC_CSV s (HTTP $(cat "$DATA_DIR/btrc.csv.status"), $(($(wc -l <"$DATA_DIR/btrc.csv") - 1)) rows, $(du -h "$DATA_DIR/btrc.csv" | cut -f1))"
+echo "xlsx: $BTRC_XLSX s (HTTP $(cat "$DATA_DIR/btrc.xlsx.status"), $(du -h "$DATA_DIR/btrc.xlsx" | cut -f1)); json: $BTRC_JSON s (HTTP $(cat "$DATA_DIR/btrc.json.status"))"
+
+phase "Where the requests' time went (server log)"
+grep '"import staged"' "$SERVER_LOG" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    print("import {}: {} rows; read {}, checked {}, loaded (COPY) {}, database checks {}".format(
+        e["import"], e["rows"], e["read"], e["checked"], e["loaded"], e["database_checks"]))
+' || true
+
 phase "Summary"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- command: \`$COMMAND_LINE\`"
@@ -104,3 +130,5 @@ echo "|---|---|---|"
 echo "| dry run of $ROWS rows | ≤ 10 s | $DRY_SECONDS s |"
 echo "| import of $ROWS rows, upload to done | ≤ 20 s | $IMPORT_SECONDS s (202 after $ACCEPTED_SECONDS s) |"
 echo "| the same file again (all skipped) | | $AGAIN_SECONDS s |"
+echo "| BTRC report, CSV, tenant of $((ROWS + 1)) customers | ≤ 5 s | $BTRC_CSV s |"
+echo "| BTRC report, XLSX / JSON | | $BTRC_XLSX / $BTRC_JSON s |"

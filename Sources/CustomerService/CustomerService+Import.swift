@@ -8,6 +8,8 @@ extension CustomerService {
     package static let importInlineRows = 2_000
     /// Rows written per transaction.
     static let importBatchRows = 5_000
+    /// Transactions writing one import's rows at once (Postgres then uses both cores).
+    static let importWriters = 2
     /// Errors a report lists (the error CSV has them all).
     package static let importReportErrors = 100
     /// How long a worker holds an import it is writing before another may take it over.
@@ -179,53 +181,68 @@ extension CustomerService {
             return true
         }
         let scope = TenantScope(tenantID: tenantID, operators: creator.scope.map { .only(Set($0)) } ?? .all)
-        var batches = 0
-        // New customers first, then (upsert) the existing ones, each batch its own transaction.
-        var inserting = true
-        var cursor = 0
-        while !Task.isCancelled {
-            if let maxBatches, batches >= maxBatches { return true }
-            let (more, last) = try await database.withTenantTransaction(scope) { connection -> (Bool, Int?) in
-                var more = false, last: Int?
-                if inserting {
-                    let written = try await imports.insertBatch(importID: importID, tenantID: tenantID, limit: Self.importBatchRows, actor: creator, on: connection)
-                    try await imports.count(importID: importID, imported: written, on: connection)
-                    more = written > 0
-                } else if creator.upsert {
-                    let (seen, changed) = try await imports.updateBatch(importID: importID, after: cursor, limit: Self.importBatchRows, actor: creator, on: connection)
-                    try await imports.count(importID: importID, updated: changed, on: connection)
-                    last = seen
-                    more = seen != nil
+        // New customers, by `importWriters` concurrent writers taking disjoint batches (one when stopping
+        // after `maxBatches`), each batch its own transaction; then (upsert) the existing ones, in line order.
+        let writers = maxBatches == nil ? Self.importWriters : 1
+        let stopped = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<writers {
+                group.addTask {
+                    var batches = 0
+                    while !Task.isCancelled {
+                        if let maxBatches, batches >= maxBatches { return true }
+                        let taken = try await database.withTenantTransaction(scope) { connection in
+                            let (taken, written) = try await imports.insertBatch(
+                                importID: importID, tenantID: tenantID, limit: Self.importBatchRows, actor: creator, on: connection
+                            )
+                            if written > 0 { try await imports.count(importID: importID, imported: written, on: connection) }
+                            return taken
+                        }
+                        batches += 1
+                        if taken == 0 { return false }
+                        try await renewLease(tenantID: tenantID, importID: importID, holder: holder)
+                    }
+                    return true
                 }
-                if !more, !inserting || !creator.upsert {
-                    // Counted again from the rows: a batch may have found a username taken since the check.
-                    try await imports.tally(importID: importID, on: connection)
-                    try await imports.finish(importID: importID, state: "done", on: connection)
-                    try await imports.logSummary(importID: importID, actor: creator, on: connection)
+            }
+            var stopped = false
+            for try await writerStopped in group { stopped = stopped || writerStopped }
+            return stopped
+        }
+        if stopped { return true }
+        if creator.upsert {
+            var cursor = 0
+            while !Task.isCancelled {
+                let last = try await database.withTenantTransaction(scope) { connection -> Int? in
+                    let (last, changed) = try await imports.updateBatch(importID: importID, after: cursor, limit: Self.importBatchRows, actor: creator, on: connection)
+                    if changed > 0 { try await imports.count(importID: importID, updated: changed, on: connection) }
+                    return last
                 }
-                return (more, last)
+                guard let last else { break }
+                cursor = last
+                try await renewLease(tenantID: tenantID, importID: importID, holder: holder)
             }
-            if let last { cursor = last }
-            batches += 1
-            if !more {
-                if inserting, creator.upsert {
-                    inserting = false
-                    continue
-                }
-                break
-            }
-            try await database.withPlatformConnection { connection in
-                try await connection.query(
-                    """
-                    UPDATE platform.import_jobs SET lease_until = now() + make_interval(secs => \(Self.importLeaseSeconds))
-                    WHERE tenant_id = \(tenantID) AND import_id = \(importID) AND holder = \(holder)
-                    """,
-                    logger: logger
-                )
-            }
+        }
+        guard !Task.isCancelled else { return true }
+        try await database.withTenantTransaction(scope) { connection in
+            // Counted again from the rows: a batch may have found a username taken since the check.
+            try await imports.tally(importID: importID, on: connection)
+            try await imports.finish(importID: importID, state: "done", on: connection)
+            try await imports.logSummary(importID: importID, actor: creator, on: connection)
         }
         try await dropJob(tenantID: tenantID, importID: importID)
         return true
+    }
+
+    private func renewLease(tenantID: Int64, importID: Int64, holder: String) async throws {
+        try await database.withPlatformConnection { connection in
+            try await connection.query(
+                """
+                UPDATE platform.import_jobs SET lease_until = now() + make_interval(secs => \(Self.importLeaseSeconds))
+                WHERE tenant_id = \(tenantID) AND import_id = \(importID) AND holder = \(holder)
+                """,
+                logger: logger
+            )
+        }
     }
 
     /// Finishes imports whose writer stopped (its lease ran out): the worker's periodic step. Returns how

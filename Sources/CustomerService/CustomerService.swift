@@ -4,7 +4,7 @@ import Platform
 /// Customers and what hangs off them: the customer records of the five types, their actions, devices
 /// (MAC bindings), the activity log, deleted customers, zones and custom field definitions, and the
 /// admin's search across tenants; each record's and list row's `online` flag comes from the online view
-/// through `OnlinePresence`. Later: import and the BTRC report.
+/// through `OnlinePresence`; import from CSV and the BTRC report.
 package struct CustomerService: Sendable {
     package let database: Database
     package let logger: Logger
@@ -12,6 +12,7 @@ package struct CustomerService: Sendable {
     let customFields: CustomFieldRepository
     let customers: CustomerRepository
     let imports: ImportRepository
+    let btrc: BTRCRepository
     let secrets: SecretBox
     let clock: any WallClock
     let maxDevicesPerCustomer: Int
@@ -28,6 +29,7 @@ package struct CustomerService: Sendable {
         self.customFields = CustomFieldRepository(logger: logger)
         self.customers = CustomerRepository(logger: logger)
         self.imports = ImportRepository(logger: logger)
+        self.btrc = BTRCRepository(logger: logger)
         self.secrets = SecretBox(key: dataKey)
         self.clock = clock
         self.maxDevicesPerCustomer = maxDevicesPerCustomer

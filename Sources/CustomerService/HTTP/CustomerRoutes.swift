@@ -11,6 +11,7 @@ package struct CustomerRoutes: Sendable {
 
     package func register(on api: RouterGroup<AppRequestContext>) {
         ImportRoutes(customers: customers).register(on: api)
+        BTRCRoutes(customers: customers).register(on: api)
         api.get("customers", use: listCustomers)
         api.post("customers", use: createCustomer)
         api.get("customers/deleted", use: deletedCustomers)

@@ -119,12 +119,13 @@ struct ImportRepository: Sendable {
 
     /// What only the database knows, set-based over the pending rows: usernames the platform already has
     /// (this tenant's: `existing`; another tenant's: an error), static IPs and MAC addresses in use.
-    func checkPending(importID: Int64, limit: Int? = nil, on connection: PostgresConnection) async throws {
-        let window = limit.map { "ORDER BY line LIMIT \($0)" } ?? ""
+    /// `lines`: only these rows (a batch's), else every pending row of the import.
+    func checkPending(importID: Int64, lines: [Int32]? = nil, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
             WITH pending AS (
-                SELECT line, username, static_ip, mac FROM import_rows WHERE import_id = \(importID) AND outcome = 'pending' \(unescaped: window)
+                SELECT line, username, static_ip, mac FROM import_rows
+                WHERE import_id = \(importID) AND outcome = 'pending' AND (\(lines)::int[] IS NULL OR line = ANY(\(lines)::int[]))
             ), taken AS (
                 SELECT t.username, t.own FROM platform.usernames_taken(ARRAY(SELECT lower(username) FROM pending)) t
             ), ips AS (
@@ -200,12 +201,26 @@ struct ImportRepository: Sendable {
     /// row each, the rows marked imported; then their MAC bindings (a second statement: a sub-reseller's
     /// device rows are checked against customers it can see, which the first statement's own inserts are
     /// not yet). Returns how many were inserted.
-    func insertBatch(importID: Int64, tenantID: Int64, limit: Int, actor: ImportActor, on connection: PostgresConnection) async throws -> Int {
-        try await checkPending(importID: importID, limit: limit, on: connection)
+    /// Concurrent writers take disjoint batches (`SKIP LOCKED`). Returns the rows taken (0: none left) and
+    /// the customers written.
+    func insertBatch(importID: Int64, tenantID: Int64, limit: Int, actor: ImportActor, on connection: PostgresConnection) async throws
+        -> (taken: Int, written: Int)
+    {
+        let taken = try await connection.scalar(
+            """
+            SELECT coalesce(array_agg(line), '{}') FROM (
+                SELECT line FROM import_rows WHERE import_id = \(importID) AND outcome = 'pending'
+                ORDER BY line LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            ) batch
+            """,
+            as: [Int32].self, logger: logger
+        ) ?? []
+        guard !taken.isEmpty else { return (0, 0) }
+        try await checkPending(importID: importID, lines: taken, on: connection)
         let lines = try await connection.scalar(
             """
             WITH batch AS (
-                SELECT * FROM import_rows WHERE import_id = \(importID) AND outcome = 'pending' ORDER BY line LIMIT \(limit) FOR UPDATE
+                SELECT * FROM import_rows WHERE import_id = \(importID) AND line = ANY(\(taken)::int[]) AND outcome = 'pending'
             ), c AS (
                 INSERT INTO customers (type, operator_id, username, password_enc, full_name, phone, email, house, road, area, thana,
                     district, division, zone_id, package_id, billing_profile_id, static_ip, client_type, connection_type, connectivity,
@@ -235,7 +250,7 @@ struct ImportRepository: Sendable {
             """,
             as: [Int32].self, logger: logger
         ) ?? []
-        guard !lines.isEmpty else { return 0 }
+        guard !lines.isEmpty else { return (taken.count, 0) }
         try await connection.query(
             """
             INSERT INTO customer_devices (customer_id, mac, label, added_by)
@@ -244,7 +259,7 @@ struct ImportRepository: Sendable {
             """,
             logger: logger
         )
-        return lines.count
+        return (taken.count, lines.count)
     }
 
     /// `mode=upsert`: the rows after line `after` whose username the tenant already has (up to `limit`)

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import Platform
+import PostgresNIO
+
+extension CustomerService {
+    /// The BTRC subscriber report for `from`…`to` (local dates, at most a year): the caller's tenant (a
+    /// sub-reseller: its own customers), or for the platform admin every tenant of the ISP, each read in its
+    /// own tenant-scoped transaction. Listing columns from each tenant's template (the admin's report uses
+    /// the admin tenant's).
+    package func btrcReport(for principal: Principal, from: String?, to: String?) async throws -> BTRCReport {
+        guard let from, let to else { throw PlatformError.invalidInput(field: from == nil ? "from" : "to", reason: "is required (YYYY-MM-DD)") }
+        let start = try Validate.date(from, field: "from"), end = try Validate.date(to, field: "to")
+        guard start <= end else { throw PlatformError.invalidInput(field: "to", reason: "must not be before from") }
+        guard let first = ISO8601DateFormatter.date(start), let last = ISO8601DateFormatter.date(end), last.timeIntervalSince(first) <= 366 * 86_400 else {
+            throw PlatformError.invalidInput(field: "to", reason: "a report covers at most one year")
+        }
+        let columns = try await database.withTenantTransaction(principal.tenantScope) { connection in
+            try await btrc.template(on: connection)
+        } ?? BTRCField.defaultTemplate
+        var scopes = [principal.tenantScope]
+        if principal.isAdmin {
+            let tenants = try await database.withPlatformConnection { connection in
+                var ids: [Int64] = []
+                for try await id in try await connection.query("SELECT id FROM platform.tenants ORDER BY id", logger: logger).decode(Int64.self) {
+                    ids.append(id)
+                }
+                return ids
+            }
+            scopes = tenants.map { TenantScope(tenantID: $0, operators: .all) }
+        }
+        var subscribers: [BTRCSubscriber] = []
+        for scope in scopes {
+            subscribers += try await database.withTenantTransaction(scope) { connection in
+                try await btrc.subscribers(from: start, to: end, on: connection)
+            }
+        }
+        return BTRCReport(from: start, to: end, columns: columns, subscribers: subscribers)
+    }
+
+    /// The tenant's listing columns (the default when it has none).
+    package func btrcTemplate(for principal: Principal) async throws -> (columns: [BTRCColumn], isDefault: Bool) {
+        let stored = try await database.withTenantTransaction(principal.tenantScope) { try await btrc.template(on: $0) }
+        return (stored ?? BTRCField.defaultTemplate, stored == nil)
+    }
+
+    /// Sets the tenant's listing columns (nil: back to the default): the tenant's owner only; 1–60 columns of
+    /// known fields, headers 1–100 characters.
+    package func setBTRCTemplate(_ columns: [(key: String, header: String)]?, by actor: Actor) async throws -> (columns: [BTRCColumn], isDefault: Bool) {
+        let principal = actor.principal
+        guard principal.role != .subReseller else { throw PlatformError.forbidden("only the tenant's owner sets the report's columns") }
+        var parsed: [BTRCColumn]?
+        if let columns {
+            guard (1...60).contains(columns.count) else { throw PlatformError.invalidInput(field: "columns", reason: "must have 1 to 60 columns") }
+            parsed = try columns.enumerated().map { index, column in
+                guard let field = BTRCField(rawValue: column.key) else {
+                    throw PlatformError.invalidInput(field: "columns.\(index).key", reason: "must be one of: \(BTRCField.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return BTRCColumn(field, try Validate.text(column.header, field: "columns.\(index).header", max: 100))
+            }
+        }
+        try await database.withTenantTransaction(principal.tenantScope) { connection in
+            try await btrc.saveTemplate(parsed, by: actor.name, on: connection)
+        }
+        return (parsed ?? BTRCField.defaultTemplate, parsed == nil)
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// A `YYYY-MM-DD` date at midnight UTC (for the length of a period).
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.date(from: text)
+    }
+}
+
+extension CustomerService {
+    /// Bangladesh's divisions.
+    package func divisions() async throws -> [(id: Int64, name: String, nameBN: String?)] {
+        try await database.withPlatformConnection { connection in
+            var items: [(Int64, String, String?)] = []
+            for try await (id, name, bn) in try await connection.query(
+                "SELECT id::bigint, name, name_bn FROM platform.geo_divisions ORDER BY name", logger: logger
+            ).decode((Int64, String, String?).self) {
+                items.append((id, name, bn))
+            }
+            return items
+        }
+    }
+
+    /// Districts, of one division when given.
+    package func districts(division: Int64?) async throws -> [(id: Int64, name: String, division: Int64)] {
+        try await database.withPlatformConnection { connection in
+            var items: [(Int64, String, Int64)] = []
+            for try await (id, name, parent) in try await connection.query(
+                """
+                SELECT id::bigint, name, division_id::bigint FROM platform.geo_districts
+                WHERE \(division)::bigint IS NULL OR division_id = \(division) ORDER BY name
+                """,
+                logger: logger
+            ).decode((Int64, String, Int64).self) {
+                items.append((id, name, parent))
+            }
+            return items
+        }
+    }
+}

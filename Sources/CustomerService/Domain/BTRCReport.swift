@@ -31,12 +31,21 @@ package struct BTRCColumn: Sendable, Hashable {
     }
 }
 
-/// One subscriber of the period with every field a column can show, and where it stands.
+/// One subscriber of the period with every field a column can show (in `BTRCField.allCases` order), and
+/// where it stands.
 struct BTRCSubscriber: Sendable {
-    var values: [BTRCField: String]
+    var values: [String?]
     var activeAtEnd: Bool
     var isNew: Bool
     var disconnected: Bool
+
+    subscript(field: BTRCField) -> String? { values[field.position] }
+}
+
+extension BTRCField {
+    /// Its index in `allCases`.
+    var position: Int { Self.positions[self] ?? 0 }
+    private static let positions = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($0.element, $0.offset) })
 }
 
 /// `GET /api/v1/reports/btrc`: the period's summary and the listing in the template's columns.
@@ -70,16 +79,18 @@ package struct BTRCReport: Sendable, JSONWritable {
         self.columns = columns
         var tallies: [BTRCField: [String: Int]] = [:]
         let grouped: [BTRCField] = [.connectionType, .package, .bandwidthMbps, .distributionPoint, .division, .district, .gender, .operatorName]
+        let positions = columns.map(\.field.position)
+        rows.reserveCapacity(subscribers.count)
         for subscriber in subscribers {
             if subscriber.isNew { new += 1 }
             if subscriber.disconnected { disconnected += 1 }
             guard subscriber.activeAtEnd || subscriber.disconnected else { continue }
-            rows.append(columns.map { subscriber.values[$0.field] ?? "" })
+            rows.append(positions.map { subscriber.values[$0] ?? "" })
             guard subscriber.activeAtEnd else { continue }
             activeAtEnd += 1
             for field in grouped {
-                var key = subscriber.values[field] ?? ""
-                if field == .district { key = [subscriber.values[.division] ?? "", key].filter { !$0.isEmpty }.joined(separator: " / ") }
+                var key = subscriber[field] ?? ""
+                if field == .district, let division = subscriber[.division], !division.isEmpty { key = key.isEmpty ? division : "\(division) / \(key)" }
                 tallies[field, default: [:]][key.isEmpty ? "(not set)" : key, default: 0] += 1
             }
         }
@@ -148,9 +159,10 @@ package struct BTRCReport: Sendable, JSONWritable {
 
     /// The listing as CSV (formula-like cells neutralised).
     func csv() -> [UInt8] {
-        var out = Array(CSV.line(columns.map(\.header)).utf8)
+        var out: [UInt8] = []
         out.reserveCapacity(rows.count * 200)
-        for row in rows { out.append(contentsOf: CSV.line(row).utf8) }
+        CSV.append(columns.map(\.header), to: &out)
+        for row in rows { CSV.append(row, to: &out) }
         return out
     }
 

@@ -15,8 +15,8 @@ struct BTRCRepository: Sendable {
     ]
 
     /// Every customer connected by the period's end and not deleted before its start, with where it stood:
-    /// active at the end (its last logged status change before the end, else its status when created, else
-    /// its status now), new (connected in the period), disconnected (disabled or deleted in the period).
+    /// active at the end (its last logged status change before the end, else its status when created, else,
+    /// with no activity before the end, its status now), new (connected in the period), disconnected (disabled or deleted in the period).
     /// Periods are local dates of the tenant's time zone.
     func subscribers(from: String, to: String, on connection: PostgresConnection) async throws -> [BTRCSubscriber] {
         let rows = try await connection.query(
@@ -40,9 +40,7 @@ struct BTRCRepository: Sendable {
                    c.nid, c.gender, c.username, c.code, p.name, st.status,
                    c.connection_date <= \(to)::date AND (c.deleted_at IS NULL OR c.deleted_at >= b.t1) AND st.status = 'active',
                    c.connection_date BETWEEN \(from)::date AND \(to)::date,
-                   (c.deleted_at >= b.t0 AND c.deleted_at < b.t1) OR EXISTS (
-                       SELECT 1 FROM activity_log a WHERE a.customer_id = c.id AND a.action IN ('disable', 'delete')
-                         AND a.occurred_at >= b.t0 AND a.occurred_at < b.t1)
+                   (c.deleted_at >= b.t0 AND c.deleted_at < b.t1) OR coalesce(h.disconnected, false)
             FROM customers c CROSS JOIN b
             LEFT JOIN operators o ON o.id = c.operator_id
             LEFT JOIN zones z ON z.id = c.zone_id
@@ -51,28 +49,28 @@ struct BTRCRepository: Sendable {
             LEFT JOIN platform.geo_districts gd ON lower(gd.name) = lower(c.district)
             LEFT JOIN platform.geo_divisions dv ON dv.id = gd.division_id
             LEFT JOIN platform.geo_divisions tv ON lower(tv.name) = lower(c.division)
+            -- One read of the customer's activity: its status at the end (the last change before it, or how
+            -- it was created) and whether it was disabled or deleted during the period.
             CROSS JOIN LATERAL (
-                SELECT coalesce(
-                    (SELECT a.changes -> 'status' ->> 'to' FROM activity_log a
-                     WHERE a.customer_id = c.id AND a.occurred_at < b.t1 AND a.changes ? 'status' ORDER BY a.id DESC LIMIT 1),
-                    CASE WHEN c.created_at < b.t1 THEN (SELECT a.changes -> 'created' ->> 'status' FROM activity_log a
-                                                          WHERE a.customer_id = c.id AND a.action = 'create' ORDER BY a.id LIMIT 1) END,
-                    c.status) AS status
-            ) st
+                SELECT (array_agg(coalesce(a.changes -> 'status' ->> 'to', a.changes -> 'created' ->> 'status') ORDER BY a.id DESC)
+                            FILTER (WHERE a.occurred_at < b.t1 AND (a.changes ? 'status' OR a.action = 'create')))[1] AS status,
+                       bool_or(a.action IN ('disable', 'delete') AND a.occurred_at >= b.t0 AND a.occurred_at < b.t1) AS disconnected
+                FROM activity_log a WHERE a.customer_id = c.id
+            ) h
+            CROSS JOIN LATERAL (SELECT coalesce(h.status, c.status) AS status) st
             WHERE c.connection_date <= \(to)::date AND (c.deleted_at IS NULL OR c.deleted_at >= b.t0)
             ORDER BY c.id
             """,
             logger: logger
         )
         var subscribers: [BTRCSubscriber] = []
-        let count = Self.fields.count
+        let positions = Self.fields.map(\.position)
         for try await row in rows {
-            var values: [BTRCField: String] = [:]
-            values.reserveCapacity(count)
+            var values = [String?](repeating: nil, count: BTRCField.allCases.count)
             var cells = row.makeIterator()
-            for field in Self.fields {
+            for position in positions {
                 guard let cell = cells.next() else { break }
-                if let text = try cell.decode(String?.self, context: .default) { values[field] = text }
+                values[position] = try cell.decode(String?.self, context: .default)
             }
             let activeAtEnd = try cells.next()?.decode(Bool?.self, context: .default) ?? false
             let isNew = try cells.next()?.decode(Bool?.self, context: .default) ?? false

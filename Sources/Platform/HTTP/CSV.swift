@@ -3,16 +3,42 @@ import Foundation
 /// CSV exports (RFC 4180, CRLF line ends) that are safe to open in a spreadsheet.
 package enum CSV {
     /// A cell: quoted when needed; a value a spreadsheet would treat as a formula gets a leading `'`.
+    /// Looked at as bytes: `"\r\n"` is one `Character`, equal to neither `"\r"` nor `"\n"`.
     package static func cell(_ value: String) -> String {
         var text = value
-        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        if let first = text.utf8.first, Array("=+-@\t\r".utf8).contains(first) { text = "'" + text }
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// One line of cells, ended by CRLF.
     package static func line(_ cells: [String]) -> String {
         cells.map(cell).joined(separator: ",") + "\r\n"
+    }
+
+    /// The same line as `line`, appended as UTF-8 bytes (for large exports: no string per cell).
+    package static func append(_ cells: [String], to out: inout [UInt8]) {
+        for (index, text) in cells.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            let utf8 = text.utf8
+            guard let first = utf8.first else { continue }
+            let neutralise = first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@")
+                || first == 0x09 || first == 0x0D
+            let quote = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+            if quote { out.append(UInt8(ascii: "\"")) }
+            if neutralise { out.append(UInt8(ascii: "'")) }
+            if quote {
+                for byte in utf8 {
+                    out.append(byte)
+                    if byte == UInt8(ascii: "\"") { out.append(byte) }
+                }
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(contentsOf: utf8)
+            }
+        }
+        out.append(0x0D)
+        out.append(0x0A)
     }
 }
 

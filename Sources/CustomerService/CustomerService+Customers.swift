@@ -396,7 +396,7 @@ extension CustomerService {
     }
 
     static func nid(_ value: String) throws -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = Validate.trimmed(value, newlines: false)
         guard (1...40).contains(trimmed.count), trimmed.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
             throw PlatformError.invalidInput(field: "nid", reason: "must be 1-40 letters, digits or '-' (NID or passport number)")
         }
@@ -405,7 +405,7 @@ extension CustomerService {
 
     static func address(_ address: Customer.Address) throws -> Customer.Address {
         func part(_ value: String?, _ name: String) throws -> String? {
-            guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            guard let value, !Validate.trimmed(value, newlines: false).isEmpty else { return nil }
             return try Validate.text(value, field: "address.\(name)", max: 100)
         }
         return Customer.Address(

@@ -42,7 +42,7 @@ package struct CustomField: Codable, Sendable, Hashable, ResponseEncodable {
     /// Text up to 1,000 characters, textarea 10,000, a decimal number, an ISO date (YYYY-MM-DD), or one of
     /// the options. An empty value is "no value": refused only when the field is required.
     package func normalized(_ raw: String?) throws -> String? {
-        let value = raw?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let value = raw.map { Validate.trimmed($0) } ?? ""
         let field = "custom_fields.\(key)"
         guard !value.isEmpty else {
             if required { throw PlatformError.invalidInput(field: field, reason: "is required") }

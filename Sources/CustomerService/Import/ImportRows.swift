@@ -238,7 +238,7 @@ struct ImportValidator {
                 undecodable.insert(column)
                 continue
             }
-            let trimmed = Self.trimmed(cell)
+            let trimmed = Validate.trimmed(cell)
             if !trimmed.isEmpty { values[column] = trimmed }
         }
         func value(_ column: ImportColumn) -> String? { values[column] }
@@ -430,14 +430,6 @@ struct ImportValidator {
         do { return try Validate.timestamp(text, field: "expires_at") } catch {
             throw PlatformError.invalidInput(field: "expires_at", reason: reason)
         }
-    }
-
-    /// Without surrounding white space; the common case (none) costs a look at the first and last byte.
-    static func trimmed(_ text: String) -> String {
-        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
-        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte >= 0x80 }
-        if !blank(first), !blank(last) { return text }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A validation failure as an import error: the service error's code and reason.

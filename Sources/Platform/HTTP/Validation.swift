@@ -4,13 +4,24 @@ import Foundation
 package enum Validate {
     /// Free text: trimmed, 1...max characters, no control characters (NUL included).
     package static func text(_ value: String, field: String, max: Int = 200) throws -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = Self.trimmed(value)
         guard !trimmed.isEmpty else { throw PlatformError.invalidInput(field: field, reason: "must not be empty") }
-        guard trimmed.count <= max else { throw PlatformError.invalidInput(field: field, reason: "must be at most \(max) characters") }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard trimmed.utf8.count <= max || trimmed.count <= max else { throw PlatformError.invalidInput(field: field, reason: "must be at most \(max) characters") }
+        // Printable ASCII has no control characters; anything else is looked at scalar by scalar.
+        let printableASCII = trimmed.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        guard printableASCII || !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw PlatformError.invalidInput(field: field, reason: "must not contain control characters")
         }
         return trimmed
+    }
+
+    /// `value` without surrounding white space (and line breaks, unless `newlines` is false). Values that
+    /// start and end with a visible ASCII character, nearly all of them, are returned as they are without
+    /// a trip through Foundation (which is slow, and serialises threads, on this platform).
+    package static func trimmed(_ value: String, newlines: Bool = true) -> String {
+        guard let first = value.utf8.first, let last = value.utf8.last else { return value }
+        if first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return value }
+        return value.trimmingCharacters(in: newlines ? .whitespacesAndNewlines : .whitespaces)
     }
 
     /// Login names: 3-64 of `A-Z a-z 0-9 . _ @ -`, starting with a letter or digit.
@@ -39,7 +50,7 @@ package enum Validate {
 
     /// A plausible e-mail address (one '@', a dot in the domain, no spaces), at most 254 characters.
     package static func email(_ value: String, field: String = "email") throws -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = Self.trimmed(value, newlines: false)
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
@@ -113,8 +124,9 @@ extension Validate {
     /// A MAC address in any common notation (`aa:bb:cc:dd:ee:ff`, `AA-BB-…`, `aabb.ccdd.eeff`,
     /// `aabbccddeeff`) as `AA:BB:CC:DD:EE:FF`.
     package static func mac(_ value: String, field: String = "mac") throws -> String {
-        let hexDigits = value.trimmingCharacters(in: .whitespaces).unicodeScalars.filter { $0 != ":" && $0 != "-" && $0 != "." }
-        let allowedSeparators = value.trimmingCharacters(in: .whitespaces).unicodeScalars.allSatisfy {
+        let trimmed = Self.trimmed(value, newlines: false)
+        let hexDigits = trimmed.unicodeScalars.filter { $0 != ":" && $0 != "-" && $0 != "." }
+        let allowedSeparators = trimmed.unicodeScalars.allSatisfy {
             $0 == ":" || $0 == "-" || $0 == "." || $0.properties.isASCIIHexDigit
         }
         guard allowedSeparators, hexDigits.count == 12, hexDigits.allSatisfy({ $0.properties.isASCIIHexDigit }) else {
@@ -133,7 +145,7 @@ extension Validate {
 
     /// A dotted IPv4 address (`10.20.30.40`), no leading zeros.
     package static func ipv4(_ value: String, field: String) throws -> String {
-        let text = value.trimmingCharacters(in: .whitespaces)
+        let text = Self.trimmed(value, newlines: false)
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts.allSatisfy({ part in
             guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(part) else { return false }

@@ -280,6 +280,8 @@ private func scalar(_ test: TestApp, _ sql: String) async throws -> Int {
                     """) == 12_000)
                 #expect(try await scalar(test, "SELECT count(*)::int FROM \(schema).activity_log WHERE action = 'import'") == 2)
                 #expect(try await scalar(test, "SELECT count(*)::int FROM platform.import_jobs") == 0)
+                #expect(try await scalar(test, "SELECT count(*)::int FROM \(schema).import_rows") == 0, "staging rows (sealed passwords) are dropped when done")
+                #expect(try await scalar(test, "SELECT count(*)::int FROM \(schema).import_errors") == 1, "the errors stay for the error CSV")
             }
         }
     }

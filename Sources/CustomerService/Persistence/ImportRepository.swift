@@ -190,11 +190,14 @@ struct ImportRepository: Sendable {
         )
     }
 
+    /// Ends the import and drops its staging rows (they hold sealed passwords; the counts and the errors
+    /// stay).
     func finish(importID: Int64, state: String, message: String? = nil, on connection: PostgresConnection) async throws {
         try await connection.query(
             "UPDATE imports SET state = \(state), message = \(message), finished_at = now(), updated_at = now() WHERE id = \(importID)",
             logger: logger
         )
+        try await connection.query("DELETE FROM import_rows WHERE import_id = \(importID)", logger: logger)
     }
 
     /// Inserts up to `limit` pending rows as customers, in one statement with one activity row and one outbox

@@ -90,17 +90,34 @@ extension CustomerService {
     }
 
     /// Districts, of one division when given.
-    package func districts(division: Int64?) async throws -> [(id: Int64, name: String, division: Int64)] {
+    package func districts(division: Int64?) async throws -> [(id: Int64, name: String, nameBN: String?, division: Int64)] {
         try await database.withPlatformConnection { connection in
-            var items: [(Int64, String, Int64)] = []
-            for try await (id, name, parent) in try await connection.query(
+            var items: [(Int64, String, String?, Int64)] = []
+            for try await (id, name, bn, parent) in try await connection.query(
                 """
-                SELECT id::bigint, name, division_id::bigint FROM platform.geo_districts
+                SELECT id::bigint, name, name_bn, division_id::bigint FROM platform.geo_districts
                 WHERE \(division)::bigint IS NULL OR division_id = \(division) ORDER BY name
                 """,
                 logger: logger
-            ).decode((Int64, String, Int64).self) {
-                items.append((id, name, parent))
+            ).decode((Int64, String, String?, Int64).self) {
+                items.append((id, name, bn, parent))
+            }
+            return items
+        }
+    }
+
+    /// Upazilas (thanas), of one district when given.
+    package func upazilas(district: Int64?) async throws -> [(id: Int64, name: String, nameBN: String?, district: Int64)] {
+        try await database.withPlatformConnection { connection in
+            var items: [(Int64, String, String?, Int64)] = []
+            for try await (id, name, bn, parent) in try await connection.query(
+                """
+                SELECT id::bigint, name, name_bn, district_id::bigint FROM platform.geo_upazilas
+                WHERE \(district)::bigint IS NULL OR district_id = \(district) ORDER BY name
+                """,
+                logger: logger
+            ).decode((Int64, String, String?, Int64).self) {
+                items.append((id, name, bn, parent))
             }
             return items
         }

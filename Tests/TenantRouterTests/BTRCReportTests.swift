@@ -92,7 +92,7 @@ private func readWorkbook(_ bytes: Data) throws -> [String: [[String]]] {
                 _ = try await make(catalog.ownerA, "pppoe_monthly", "btrc-2", [
                     "connection_date": today, "gender": "female", "connection_type": "wireless", "address": ["district": "gazipur"],
                 ])
-                _ = try await make(catalog.ownerA, "pppoe_daily", "btrc-3", ["address": ["district": "Sylhet"]])
+                _ = try await make(catalog.ownerA, "pppoe_daily", "btrc-3", ["address": ["district": "Sylhet", "thana": "companiganj"]])
                 let disabled = try await make(catalog.ownerA, "pppoe_monthly", "btrc-4")
                 let deleted = try await make(catalog.ownerA, "pppoe_monthly", "btrc-5")
                 _ = try await make(catalog.ownerA, "pppoe_monthly", "btrc-6", ["connection_date": "2027-06-01"])
@@ -122,6 +122,7 @@ private func readWorkbook(_ bytes: Data) throws -> [String: [[String]]] {
                 let first = try #require(rows.first { $0[3] == "Rahim Uddin" && $0[7] == "2026-01-15" })
                 #expect(first[4] == "12, 7, Mirpur-10, Mirpur, Dhaka" && first[8] == "10" && first[17] == "500.00" && first[18] == "1990123456789", "\(first)")
                 #expect(!rows.contains { $0[7] == "2027-06-01" }, "connected after the period")
+                #expect(rows.contains { $0[13] == "Sylhet" && $0[14] == "Companiganj" }, "the thana as the upazila list spells it")
 
                 // A sub-reseller's own; the admin's every tenant.
                 let mine = try await api.get("/api/v1/reports/btrc?\(period)", token: sub1)
@@ -164,7 +165,14 @@ private func readWorkbook(_ bytes: Data) throws -> [String: [[String]]] {
                 let dhaka = try #require((divisions.json["items"] as? [[String: Any]])?.first { $0["name"] as? String == "Dhaka" }?["id"] as? Int)
                 let districts = try await api.get("/api/v1/geo/districts?division_id=\(dhaka)", token: catalog.ownerA)
                 #expect((districts.json["items"] as? [[String: Any]])?.count == 13)
-                #expect((try await api.get("/api/v1/geo/districts", token: catalog.ownerA).json["items"] as? [Any])?.count == 64)
+                let allDistricts = try #require(try await api.get("/api/v1/geo/districts", token: catalog.ownerA).json["items"] as? [[String: Any]])
+                #expect(allDistricts.count == 64 && allDistricts.allSatisfy { ($0["name_bn"] as? String)?.isEmpty == false })
+                let dhakaDistrict = try #require(allDistricts.first { $0["name"] as? String == "Dhaka" }?["id"] as? Int)
+                let upazilas = try await api.get("/api/v1/geo/upazilas?district_id=\(dhakaDistrict)", token: catalog.ownerA)
+                #expect(((upazilas.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String } == ["Dhamrai", "Dohar", "Keraniganj", "Nawabganj", "Savar"],
+                        "\(upazilas.text)")
+                #expect((try await api.get("/api/v1/geo/upazilas", token: catalog.ownerA).json["items"] as? [Any])?.count == 492)
+                #expect(try await api.get("/api/v1/geo/upazilas?district_id=x", token: catalog.ownerA).status == .badRequest)
             }
         }
     }

@@ -13,6 +13,7 @@ struct BTRCRoutes: Sendable {
         api.put("reports/btrc/template", use: setTemplate)
         api.get("geo/divisions", use: divisions)
         api.get("geo/districts", use: districts)
+        api.get("geo/upazilas", use: upazilas)
     }
 
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -80,6 +81,8 @@ struct BTRCRoutes: Sendable {
 
     struct Places: JSONWritable {
         var items: [(id: Int64, name: String, nameBN: String?, parent: Int64?)]
+        /// The member naming the parent (`division_id`, `district_id`), when the places have one.
+        var parentKey: StaticString = "division_id"
 
         func writeJSON(to out: inout JSONOutput) {
             out.object { out in
@@ -87,7 +90,7 @@ struct BTRCRoutes: Sendable {
                 out.array { out in
                     for item in items {
                         out.object { out in
-                            if let parent = item.parent { out.key("division_id"); out.int(parent) }
+                            if let parent = item.parent { out.key(parentKey); out.int(parent) }
                             out.key("id"); out.int(item.id)
                             out.key("name"); out.string(item.name)
                             out.key("name_bn"); out.string(item.nameBN)
@@ -105,10 +108,21 @@ struct BTRCRoutes: Sendable {
 
     @Sendable func districts(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Places> {
         _ = try context.require(.customersRead)
-        let division: Int64? = try request.uri.queryParameters.get("division_id").map { text in
-            guard let id = Int64(text), id > 0 else { throw PlatformError.invalidInput(field: "division_id", reason: "must be a positive integer") }
+        let division = try Self.parentID(request, "division_id")
+        return JSONBody(Places(items: try await customers.districts(division: division).map { ($0.id, $0.name, $0.nameBN, $0.division) }))
+    }
+
+    @Sendable func upazilas(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Places> {
+        _ = try context.require(.customersRead)
+        let district = try Self.parentID(request, "district_id")
+        return JSONBody(Places(items: try await customers.upazilas(district: district).map { ($0.id, $0.name, $0.nameBN, $0.district) },
+                               parentKey: "district_id"))
+    }
+
+    static func parentID(_ request: Request, _ field: String) throws -> Int64? {
+        try request.uri.queryParameters.get(field).map { text in
+            guard let id = Int64(text), id > 0 else { throw PlatformError.invalidInput(field: field, reason: "must be a positive integer") }
             return id
         }
-        return JSONBody(Places(items: try await customers.districts(division: division).map { ($0.id, $0.name, nil, $0.division) }))
     }
 }

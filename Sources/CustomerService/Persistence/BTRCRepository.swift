@@ -26,12 +26,12 @@ struct BTRCRepository: Sendable {
                        (\(to)::date + 1)::timestamp AT TIME ZONE tenant_time_zone() AS t1
             )
             SELECT o.name, c.client_type, z.name, c.full_name,
-                   nullif(concat_ws(', ', c.house, c.road, c.area, c.thana, coalesce(gd.name, c.district)), ''),
+                   nullif(concat_ws(', ', c.house, c.road, c.area, coalesce(gu.name, c.thana), coalesce(gd.name, c.district)), ''),
                    c.connection_type, c.connectivity, c.connection_date::text,
                    CASE WHEN p.download_kbps IS NULL THEN NULL
                         WHEN p.download_kbps % 1024 = 0 THEN (p.download_kbps / 1024)::text
                         ELSE round(p.download_kbps / 1024.0, 2)::text END,
-                   host(c.static_ip), c.house, c.road, c.area, coalesce(gd.name, c.district), c.thana,
+                   host(c.static_ip), c.house, c.road, c.area, coalesce(gd.name, c.district), coalesce(gu.name, c.thana),
                    coalesce(dv.name, tv.name, c.division), c.phone, c.email,
                    to_char(greatest(0, coalesce(t.special_price, p.price) - coalesce(t.discount, 0))
                            * CASE WHEN p.validity_days IS NOT NULL THEN 30.0 / p.validity_days
@@ -47,6 +47,7 @@ struct BTRCRepository: Sendable {
             LEFT JOIN catalog.packages p ON p.id = c.package_id
             LEFT JOIN customer_billing_terms t ON t.customer_id = c.id
             LEFT JOIN platform.geo_districts gd ON lower(gd.name) = lower(c.district)
+            LEFT JOIN platform.geo_upazilas gu ON gu.district_id = gd.id AND lower(gu.name) = lower(c.thana)
             LEFT JOIN platform.geo_divisions dv ON dv.id = gd.division_id
             LEFT JOIN platform.geo_divisions tv ON lower(tv.name) = lower(c.division)
             -- One read of the customer's activity: its status at the end (the last change before it, or how

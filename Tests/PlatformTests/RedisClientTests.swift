@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Platform
 import TestSupport
 import Testing
@@ -49,6 +50,31 @@ import Testing
         }
         #expect(try await redis.send("GET", key).integer == 200)
         await redis.shutdown()
+    }
+
+    /// Commands issued while the client shuts down each end, answered or failed, never waiting forever
+    /// (a command written to a channel closed under it once never got its reply, and hung its caller).
+    /// Repeated, since the window is narrow; a round not done within 5 s fails the test instead of hanging it.
+    @Test func commandsRacingShutdownAllEnd() async throws {
+        for round in 0..<30 {
+            let redis = try client(poolSize: 2)
+            _ = try await redis.send("PING")
+            let done = Mutex(false)
+            let work = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<50 { group.addTask { _ = try? await redis.send("PING") } }
+                    group.addTask { await redis.shutdown() }
+                }
+                done.withLock { $0 = true }
+            }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !done.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            guard done.withLock({ $0 }) else {
+                Issue.record("round \(round): a command racing shutdown never ended")
+                work.cancel()
+                return
+            }
+        }
     }
 
     @Test func unreachableServerIsUnavailableNotAHang() async throws {

@@ -49,7 +49,11 @@ package final class RedisClient: Sendable, Service {
             // A reply that never comes leaves the stream unusable: closing fails every waiter.
             channel.close(promise: nil)
         }
-        channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: nil)
+        // A write that fails never reaches the handler (a channel closed meanwhile, as by `shutdown`): its
+        // reply would never come, so it fails the reply too (a second failure of the reply is ignored).
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in promise.fail(RedisError.unavailable("\(error)")) }
+        channel.writeAndFlush(RedisRequest(commands: commands, promise: promise), promise: written)
         defer { timeout.cancel() }
         return try await promise.futureResult.get()
     }

@@ -76,48 +76,42 @@ extension ISO8601DateFormatter {
 }
 
 extension CustomerService {
-    /// Bangladesh's divisions.
-    package func divisions() async throws -> [(id: Int64, name: String, nameBN: String?)] {
-        try await database.withPlatformConnection { connection in
-            var items: [(Int64, String, String?)] = []
-            for try await (id, name, bn) in try await connection.query(
-                "SELECT id::bigint, name, name_bn FROM platform.geo_divisions ORDER BY name", logger: logger
-            ).decode((Int64, String, String?).self) {
-                items.append((id, name, bn))
+    /// A level of Bangladesh's administrative lists, and the level above it.
+    package enum GeoLevel: Sendable {
+        case division, district, upazila
+
+        /// Table and parent column (fixed names, never input).
+        var source: (table: String, parent: String?) {
+            switch self {
+            case .division: ("platform.geo_divisions", nil)
+            case .district: ("platform.geo_districts", "division_id")
+            case .upazila: ("platform.geo_upazilas", "district_id")
             }
-            return items
         }
     }
 
-    /// Districts, of one division when given.
-    package func districts(division: Int64?) async throws -> [(id: Int64, name: String, nameBN: String?, division: Int64)] {
-        try await database.withPlatformConnection { connection in
-            var items: [(Int64, String, String?, Int64)] = []
-            for try await (id, name, bn, parent) in try await connection.query(
-                """
-                SELECT id::bigint, name, name_bn, division_id::bigint FROM platform.geo_districts
-                WHERE \(division)::bigint IS NULL OR division_id = \(division) ORDER BY name
-                """,
-                logger: logger
-            ).decode((Int64, String, String?, Int64).self) {
-                items.append((id, name, bn, parent))
-            }
-            return items
-        }
+    /// One place of a list; `parent`: the division of a district, the district of an upazila.
+    package struct Place: Sendable {
+        package var id: Int64
+        package var name: String
+        package var nameBN: String?
+        package var parent: Int64?
     }
 
-    /// Upazilas (thanas), of one district when given.
-    package func upazilas(district: Int64?) async throws -> [(id: Int64, name: String, nameBN: String?, district: Int64)] {
-        try await database.withPlatformConnection { connection in
-            var items: [(Int64, String, String?, Int64)] = []
-            for try await (id, name, bn, parent) in try await connection.query(
+    /// The places of a level by name, only those under `parent` when it is given.
+    package func places(_ level: GeoLevel, parent: Int64? = nil) async throws -> [Place] {
+        let (table, parentColumn) = level.source
+        let parentSQL = parentColumn.map { "\($0)::bigint" } ?? "NULL::bigint"
+        return try await database.withPlatformConnection { connection in
+            var items: [Place] = []
+            for try await (id, name, bn, above) in try await connection.query(
                 """
-                SELECT id::bigint, name, name_bn, district_id::bigint FROM platform.geo_upazilas
-                WHERE \(district)::bigint IS NULL OR district_id = \(district) ORDER BY name
+                SELECT id::bigint, name, name_bn, \(unescaped: parentSQL) FROM \(unescaped: table)
+                WHERE \(parent)::bigint IS NULL OR \(unescaped: parentSQL) = \(parent) ORDER BY name
                 """,
                 logger: logger
-            ).decode((Int64, String, String?, Int64).self) {
-                items.append((id, name, bn, parent))
+            ).decode((Int64, String, String?, Int64?).self) {
+                items.append(Place(id: id, name: name, nameBN: bn, parent: above))
             }
             return items
         }

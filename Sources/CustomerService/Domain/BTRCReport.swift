@@ -29,6 +29,18 @@ package struct BTRCColumn: Sendable, Hashable {
         self.field = field
         self.header = header
     }
+
+    /// `[{header, key}, …]`, as the report and its template answer them.
+    static func write(_ columns: [BTRCColumn], to out: inout JSONOutput) {
+        out.array { out in
+            for column in columns {
+                out.object { out in
+                    out.key("header"); out.string(column.header)
+                    out.key("key"); out.string(column.field.rawValue)
+                }
+            }
+        }
+    }
 }
 
 /// One subscriber of the period with every field a column can show (in `BTRCField.allCases` order), and
@@ -125,15 +137,7 @@ package struct BTRCReport: Sendable, JSONWritable {
             }
         }
         out.object { out in
-            out.key("columns")
-            out.array { out in
-                for column in columns {
-                    out.object { out in
-                        out.key("header"); out.string(column.header)
-                        out.key("key"); out.string(column.field.rawValue)
-                    }
-                }
-            }
+            out.key("columns"); BTRCColumn.write(columns, to: &out)
             out.key("from"); out.string(from)
             out.key("rows")
             out.array { out in

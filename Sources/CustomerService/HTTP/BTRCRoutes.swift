@@ -41,15 +41,7 @@ struct BTRCRoutes: Sendable {
 
         func writeJSON(to out: inout JSONOutput) {
             out.object { out in
-                out.key("columns")
-                out.array { out in
-                    for column in columns {
-                        out.object { out in
-                            out.key("header"); out.string(column.header)
-                            out.key("key"); out.string(column.field.rawValue)
-                        }
-                    }
-                }
+                out.key("columns"); BTRCColumn.write(columns, to: &out)
                 out.key("default"); out.bool(isDefault)
                 out.key("fields")
                 out.array { out in for field in BTRCField.allCases { out.string(field.rawValue) } }
@@ -80,7 +72,7 @@ struct BTRCRoutes: Sendable {
     }
 
     struct Places: JSONWritable {
-        var items: [(id: Int64, name: String, nameBN: String?, parent: Int64?)]
+        var items: [CustomerService.Place]
         /// The member naming the parent (`division_id`, `district_id`), when the places have one.
         var parentKey: StaticString = "division_id"
 
@@ -103,20 +95,19 @@ struct BTRCRoutes: Sendable {
 
     @Sendable func divisions(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Places> {
         _ = try context.require(.customersRead)
-        return JSONBody(Places(items: try await customers.divisions().map { ($0.id, $0.name, $0.nameBN, nil) }))
+        return JSONBody(Places(items: try await customers.places(.division)))
     }
 
     @Sendable func districts(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Places> {
         _ = try context.require(.customersRead)
         let division = try Self.parentID(request, "division_id")
-        return JSONBody(Places(items: try await customers.districts(division: division).map { ($0.id, $0.name, $0.nameBN, $0.division) }))
+        return JSONBody(Places(items: try await customers.places(.district, parent: division)))
     }
 
     @Sendable func upazilas(_ request: Request, context: AppRequestContext) async throws -> JSONBody<Places> {
         _ = try context.require(.customersRead)
         let district = try Self.parentID(request, "district_id")
-        return JSONBody(Places(items: try await customers.upazilas(district: district).map { ($0.id, $0.name, $0.nameBN, $0.district) },
-                               parentKey: "district_id"))
+        return JSONBody(Places(items: try await customers.places(.upazila, parent: district), parentKey: "district_id"))
     }
 
     static func parentID(_ request: Request, _ field: String) throws -> Int64? {

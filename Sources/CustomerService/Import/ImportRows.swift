@@ -83,33 +83,13 @@ package struct ImportError: Sendable, Hashable, Codable {
     }
 }
 
-/// A row that passed every check that needs no database: normalised, its names resolved, its password
-/// sealed. The database then checks what only it knows (usernames of other tenants, static IPs in use).
+/// A row that passed every check that needs no database: the customer as a create would insert it
+/// (normalised, its names resolved, its password sealed) and its MAC binding. The database then checks
+/// what only it knows (usernames of other tenants, static IPs and MACs in use).
 struct ImportRow: Sendable {
     var line: Int
-    var type: CustomerType
-    var operatorID: Int64
-    var username: String
-    var password: Data?
-    var fullName: String
-    var phone: String?
-    var email: String?
-    var address: Customer.Address
-    var zoneID: Int64?
-    var packageID: Int64?
-    var billingProfileID: Int64?
-    var staticIP: String?
+    var customer: CustomerDraft
     var mac: String?
-    var clientType: String
-    var connectionType: String
-    var connectivity: String
-    var gender: String?
-    var nid: String?
-    var connectionDate: String?
-    var expiresAt: Date?
-    var status: CustomerStatus
-    var custom: [String: String]
-    var notes: String?
 }
 
 /// Reads a file's header and checks its rows one by one, without the database: required fields by type,
@@ -406,12 +386,12 @@ struct ImportValidator {
         }
         // Prepaid without a validity, or with one already past: imported expired (a recharge activates it).
         let status: CustomerStatus = type.isPrepaid && (expiresAt.map { $0 <= now } ?? true) ? .expired : .active
-        return checked(ImportRow(
-            line: line, type: type, operatorID: operatorID, username: username, password: sealed, fullName: fullName, phone: phone, email: email,
-            address: address, zoneID: zoneID, packageID: packageID, billingProfileID: profileID, staticIP: staticIP, mac: mac,
+        return checked(ImportRow(line: line, customer: CustomerDraft(
+            code: nil, type: type, operatorID: operatorID, username: username, password: sealed, fullName: fullName, phone: phone, email: email,
+            address: address, zoneID: zoneID, packageID: packageID, billingProfileID: profileID, nasID: nil, staticIP: staticIP,
             clientType: clientType ?? "home", connectionType: connectionType ?? "wired", connectivity: connectivity ?? "shared", gender: gender,
             nid: nid, connectionDate: connectionDate, expiresAt: expiresAt, status: status, custom: custom, notes: notes
-        ))
+        ), mac: mac))
     }
 
     /// `YYYY-MM-DD` (the end of that day in the tenant's time zone), `YYYY-MM-DD HH:MM[:SS]` (tenant time), or

@@ -84,14 +84,15 @@ struct ImportRepository: Sendable {
             try await connection.copyFrom(table: "import_rows_load", columns: Self.rowColumns, logger: logger) { writer in
                 var out = CopyText()
                 for row in rows {
-                    out.int(importID); out.int(row.line); out.text(row.type.rawValue); out.int(row.operatorID); out.text(row.username)
-                    out.bytes(row.password); out.text(row.fullName); out.text(row.phone); out.text(row.email)
-                    out.text(row.address.house); out.text(row.address.road); out.text(row.address.area); out.text(row.address.thana)
-                    out.text(row.address.district); out.text(row.address.division); out.int(row.zoneID); out.int(row.packageID)
-                    out.int(row.billingProfileID); out.text(row.staticIP); out.text(row.mac); out.text(row.clientType)
-                    out.text(row.connectionType); out.text(row.connectivity); out.text(row.gender); out.text(row.nid)
-                    out.text(row.connectionDate); out.timestamp(row.expiresAt); out.text(row.status.rawValue)
-                    out.text(CustomerRepository.json(row.custom)); out.text(row.notes)
+                    let customer = row.customer
+                    out.int(importID); out.int(row.line); out.text(customer.type.rawValue); out.int(customer.operatorID); out.text(customer.username)
+                    out.bytes(customer.password); out.text(customer.fullName); out.text(customer.phone); out.text(customer.email)
+                    out.text(customer.address.house); out.text(customer.address.road); out.text(customer.address.area); out.text(customer.address.thana)
+                    out.text(customer.address.district); out.text(customer.address.division); out.int(customer.zoneID); out.int(customer.packageID)
+                    out.int(customer.billingProfileID); out.text(customer.staticIP); out.text(row.mac); out.text(customer.clientType)
+                    out.text(customer.connectionType); out.text(customer.connectivity); out.text(customer.gender); out.text(customer.nid)
+                    out.text(customer.connectionDate); out.timestamp(customer.expiresAt); out.text(customer.status.rawValue)
+                    out.text(CustomerRepository.json(customer.custom)); out.text(customer.notes)
                     out.endRow()
                     if out.buffer.readableBytes > 256 * 1024 { try await writer.write(out.take()) }
                 }

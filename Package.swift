@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
@@ -96,9 +97,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "TenantRouter",
+            name: "WebPanel",
             dependencies: [
                 "Platform", "AuthService", "CustomerService", "BillingService", "ProvisioningService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TenantRouter",
+            dependencies: [
+                "Platform", "AuthService", "CustomerService", "BillingService", "ProvisioningService", "WebPanel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -158,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "TenantRouterTests",
             dependencies: [
-                "TenantRouter", "Platform", "AuthService", "ProvisioningService", "TestSupport",
+                "TenantRouter", "Platform", "AuthService", "ProvisioningService", "TestSupport", "WebPanel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

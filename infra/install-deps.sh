@@ -32,12 +32,15 @@ optional_bench=(
 )
 
 # Python RADIUS and RouterOS API clients (pyrad, librouteros, from PyPI) that
-# tests may use as independent peers; infra/test.sh asks for them.
+# tests may use as independent peers, and the panel's browser suite: headless
+# Chromium with its driver, driven through Selenium; infra/test.sh asks for them.
 optional_test=(
   python3
   python3-pip
+  chromium
+  chromium-driver
 )
-python_test_modules="pyrad librouteros"
+python_test_modules="pyrad librouteros selenium"
 
 wanted=("${required[@]}")
 want_python_tools=0
@@ -69,7 +72,7 @@ is_installed() {
 # tools on a development or CI machine, so pip may install next to it.
 install_python_tools() {
   [ "$want_python_tools" -eq 1 ] || return 0
-  if python3 -c 'import pyrad, librouteros' >/dev/null 2>&1; then
+  if python3 -c 'import pyrad, librouteros, selenium' >/dev/null 2>&1; then
     return 0
   fi
   echo "install-deps: installing Python test modules: $python_test_modules"
@@ -77,7 +80,7 @@ install_python_tools() {
   if ! python3 -m pip install --quiet $python_test_modules 2>/dev/null; then
     python3 -m pip install --quiet --break-system-packages $python_test_modules
   fi
-  python3 -c 'import pyrad, librouteros' \
+  python3 -c 'import pyrad, librouteros, selenium' \
     || { echo "install-deps: pyrad/librouteros still do not import" >&2; exit 1; }
 }
 

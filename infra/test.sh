@@ -13,6 +13,8 @@
 #   SWIFT_TEST_ARGS          extra arguments for `swift test`, e.g. "--filter BillingTests"
 #   UPLINK_TEST_PARALLEL     [0] 1 runs the tests in parallel (faster on many cores; see below)
 #   UPLINK_TEST_TIMEOUT      [1800] seconds the whole `swift test` may take before it is stopped as hung
+#   UPLINK_TEST_SUITES       ["swift browser"] which suites run: the Swift tests, the panel's browser suite
+#                            (infra/browser-test.sh: headless Chromium against a served demo), or both
 set -euo pipefail
 
 ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -81,12 +83,25 @@ if [ "${UPLINK_TEST_PARALLEL:-0}" != "1" ]; then
   test_args+=(--no-parallel)
 fi
 
-phase "Running tests (swift test ${test_args[*]})"
-set +e
-# A hang fails the run after UPLINK_TEST_TIMEOUT seconds instead of holding it for ever.
-timeout --kill-after=30 "${UPLINK_TEST_TIMEOUT:-1800}" swift test "${test_args[@]}"
-rc=$?
-set -e
+suites="${UPLINK_TEST_SUITES:-swift browser}"
+rc=0
+if [[ " $suites " == *" swift "* ]]; then
+  phase "Running tests (swift test ${test_args[*]})"
+  set +e
+  # A hang fails the run after UPLINK_TEST_TIMEOUT seconds instead of holding it for ever.
+  timeout --kill-after=30 "${UPLINK_TEST_TIMEOUT:-1800}" swift test "${test_args[@]}"
+  rc=$?
+  set -e
+  phase "swift test exited with status $rc"
+fi
 
-phase "swift test exited with status $rc"
+if [[ " $suites " == *" browser "* ]]; then
+  phase "Running the panel's browser suite (infra/browser-test.sh)"
+  set +e
+  timeout --kill-after=30 600 bash infra/browser-test.sh
+  browser_rc=$?
+  set -e
+  phase "browser suite exited with status $browser_rc"
+  [ "$rc" -eq 0 ] && rc=$browser_rc
+fi
 exit "$rc"

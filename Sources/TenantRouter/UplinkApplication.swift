@@ -9,6 +9,7 @@ import PostgresNIO
 import Prometheus
 import ProvisioningService
 import ServiceLifecycle
+import WebPanel
 
 /// The composition root: builds every service from the configuration and assembles the HTTP router.
 package struct UplinkApplication: Sendable {
@@ -20,6 +21,7 @@ package struct UplinkApplication: Sendable {
     package let customers: CustomerService
     package let billing: BillingService
     package let provisioning: ProvisioningService
+    package let panel: WebPanel
     package let migrator: Migrator
     package let metrics: PrometheusCollectorRegistry
     package let logger: Logger
@@ -48,6 +50,9 @@ package struct UplinkApplication: Sendable {
             presence: provisioning, logger: logger
         )
         self.billing = BillingService(database: database, dataKey: config.dataKey, clock: clock, logger: logger)
+        self.panel = try WebPanel(
+            auth: auth, customers: customers, billing: billing, provisioning: provisioning, dataKey: config.dataKey, logger: logger
+        )
     }
 
     /// The provisioning worker role: the outbox relay, one queue worker and the reconcile timer, the worker on a Redis client of
@@ -86,6 +91,7 @@ package struct UplinkApplication: Sendable {
         ProvisioningRoutes(provisioning: provisioning).register(on: api)
         RouterRoutes(provisioning: provisioning).register(on: api)
         OnlineRoutes(provisioning: provisioning).register(on: api)
+        panel.register(on: router)
         return router
     }
 

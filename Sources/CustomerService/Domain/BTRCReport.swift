@@ -120,7 +120,7 @@ package struct BTRCReport: Sendable, JSONWritable {
     }
 
     /// The summary's sections, as label → counts, in the order the report shows them.
-    var breakdowns: [(String, [Count])] {
+    package var breakdowns: [(String, [Count])] {
         [("connection type", byConnectionType), ("package", byPackage), ("bandwidth (Mbps)", byBandwidth), ("zone", byZone),
          ("division", byDivision), ("district", byDistrict), ("gender", byGender), ("operator", byOperator)]
     }
@@ -162,7 +162,7 @@ package struct BTRCReport: Sendable, JSONWritable {
     }
 
     /// The listing as CSV (formula-like cells neutralised).
-    func csv() -> [UInt8] {
+    package func csv() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(rows.count * 200)
         CSV.append(columns.map(\.header), to: &out)
@@ -171,7 +171,7 @@ package struct BTRCReport: Sendable, JSONWritable {
     }
 
     /// A workbook with the summary and the listing.
-    func xlsx() -> [UInt8] {
+    package func xlsx() -> [UInt8] {
         var summary: [[XLSX.Cell]] = [
             [.text("BTRC subscriber report"), .text("\(from) to \(to)")],
             [.text("Active subscribers at the period's end"), .number(Double(activeAtEnd))],

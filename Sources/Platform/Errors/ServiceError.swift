@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// What went wrong, in the terms the HTTP layer maps to a status once, in the router's error middleware.
 package enum ErrorKind: String, Sendable {
     case invalidInput
@@ -11,6 +13,22 @@ package enum ErrorKind: String, Sendable {
     case payloadTooLarge
     case unavailable
     case `internal`
+
+    /// The HTTP status of this kind, for the API's error body and the panel's error page alike.
+    package var status: HTTPResponse.Status {
+        switch self {
+        case .invalidInput: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        case .tooManyRequests: .tooManyRequests
+        case .payloadTooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
+        case .internal: .internalServerError
+        }
+    }
 }
 
 /// Every module's error enum conforms to this: a stable `code`, a message safe to show a client, a kind.

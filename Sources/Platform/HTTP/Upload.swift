@@ -9,6 +9,12 @@ package struct Upload: Sendable {
     /// Lower-cased `charset` of the body or the part, when declared.
     package var charset: String?
     package var fileName: String?
+
+    package init(bytes: [UInt8], charset: String?, fileName: String?) {
+        self.bytes = bytes
+        self.charset = charset
+        self.fileName = fileName
+    }
 }
 
 extension Request {
@@ -55,15 +61,15 @@ struct MediaTypeText {
 }
 
 /// The parts of a `multipart/form-data` body (RFC 7578): each part's headers and bytes.
-enum Multipart {
-    struct Part {
-        var name: String?
-        var fileName: String?
-        var contentType: String?
-        var body: [UInt8]
+package enum Multipart {
+    package struct Part {
+        package var name: String?
+        package var fileName: String?
+        package var contentType: String?
+        package var body: [UInt8]
     }
 
-    static func parts(_ bytes: [UInt8], boundary: String) -> [Part] {
+    package static func parts(_ bytes: [UInt8], boundary: String) -> [Part] {
         let delimiter = Array("--\(boundary)".utf8)
         var parts: [Part] = []
         var positions: [Int] = []

@@ -13,6 +13,12 @@ package struct DataKey: Sendable {
         }
         self.bytes = Array(data)
     }
+
+    /// A key for one `purpose` (HMAC-SHA-256 of the purpose under the data key): a purpose's key reveals
+    /// nothing of the data key or of another purpose's key.
+    package func derivedKey(purpose: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data("uplink key: \(purpose)".utf8), using: SymmetricKey(data: bytes)))
+    }
 }
 
 /// Encrypts small secrets that must be recoverable (a PPPoE password: CHAP needs the clear text) with

@@ -32,7 +32,7 @@ struct ErrorMiddleware: RouterMiddleware {
         var headers = HTTPFields()
         switch error {
         case let error as any ServiceError:
-            status = Self.status(for: error.kind)
+            status = error.kind.status
             payload = .init(code: error.code, message: error.message, details: error.details)
             if let retryAfter = error.details["retry_after"], let name = HTTPField.Name("Retry-After") {
                 headers[name] = retryAfter
@@ -57,21 +57,6 @@ struct ErrorMiddleware: RouterMiddleware {
         headers[.contentType] = "application/json; charset=utf-8"
         let data = (try? AppJSON.encoder.encode(ErrorBody(error: payload))) ?? Data(#"{"error":{"code":"internal_error","message":"internal error","details":{}}}"#.utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    static func status(for kind: ErrorKind) -> HTTPResponse.Status {
-        switch kind {
-        case .invalidInput: .badRequest
-        case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .unprocessable: .unprocessableContent
-        case .tooManyRequests: .tooManyRequests
-        case .payloadTooLarge: .contentTooLarge
-        case .unavailable: .serviceUnavailable
-        case .internal: .internalServerError
-        }
     }
 
     static func code(for status: HTTPResponse.Status) -> String {

@@ -1,0 +1,186 @@
+import AuthService
+import BillingService
+import CustomerService
+import Foundation
+import Hummingbird
+import Platform
+import ProvisioningService
+
+/// The dashboard, online customers, zones, devices and packages.
+extension WebPanel {
+    func registerDashboard(on pages: RouterGroup<AppRequestContext>) {
+        pages.get("/") { request, context in try await page(request, context) { try await dashboard($0) } }
+    }
+
+    func registerOnline(on pages: RouterGroup<AppRequestContext>) {
+        pages.get("online") { request, context in try await page(request, context) { try await onlineList($0) } }
+    }
+
+    func registerCatalogPages(on pages: RouterGroup<AppRequestContext>) {
+        pages.get("zones") { request, context in try await page(request, context) { try await zoneList($0) } }
+        pages.post("zones") { request, context in
+            try await action(request, context, back: { _ in "/zones" }) { form, page in
+                try require(.customersWrite, page)
+                let zone = try await customers.createZone(by: page.principal, name: form["name"] ?? "", description: form["description"])
+                return redirect(to: "/zones", flash: "Zone \(zone.name) added.", request: request)
+            }
+        }
+        pages.post("zones/{id}/delete") { request, context in
+            try await action(request, context, back: { _ in "/zones" }) { _, page in
+                try require(.customersWrite, page)
+                try await customers.deleteZone(id: try context.parameters.requireID("id"), by: page.principal)
+                return redirect(to: "/zones", flash: "Zone deleted; its customers have no zone now.", request: request)
+            }
+        }
+        pages.get("devices") { request, context in try await page(request, context) { try await deviceList($0) } }
+        pages.get("packages") { request, context in try await page(request, context) { try await packageList($0) } }
+    }
+
+    // MARK: Dashboard
+
+    func dashboard(_ page: PanelRequest) async throws -> Response {
+        let principal = page.principal
+        let today = Self.localDate(Date())
+        async let list = customers.listCustomers(
+            for: principal, search: nil, status: "active", type: nil, zoneID: nil, packageID: nil, operatorID: nil, custom: [:],
+            sort: "expires_at", page: PageRequest(page: 1, perPage: 200)
+        )
+        async let online = try? provisioning.onlineCustomers(for: principal, { var query = OnlineQuery(); query.page = PageRequest(page: 1, perPage: 1); return query }())
+        async let wallet = principal.isAdmin ? nil : try? billing.ownWallet(for: principal)
+        async let summary = try? billing.billingSummary(for: principal, from: today, to: today, format: .json)
+        async let unpaid = try? billing.invoices(for: principal, MoneyListFilter(status: "unpaid,partial", operatorID: nil, customerID: nil, from: nil, to: nil),
+                                                 page: PageRequest(page: 1, perPage: 1))
+        let result = try await list
+        let soon = Date().addingTimeInterval(3 * 86_400)
+        let expiring = try ViewValue.objects(result.items).filter { item in
+            guard let text = item["expires_at"] as? String, let date = Display.date(text) else { return false }
+            return date < soon
+        }
+        let counts = result.counts ?? [:]
+        var data: [String: Any] = [
+            "counts": CustomerStatus.allCases.map { ["label": $0.rawValue.capitalized, "count": counts[$0.rawValue] ?? 0, "href": "/customers?status=\($0.rawValue)"] },
+            "expiring": expiring.count == 200 ? "200+" : String(expiring.count),
+            "has_expiring": !expiring.isEmpty,
+            "expiring_rows": expiring.prefix(10).map { item -> [String: Any] in
+                var row = item
+                row["expires"] = Display.time(iso: item["expires_at"])
+                return row
+            },
+        ]
+        if let online = await online { data["online"] = online.counts.total }
+        if let bytes = await wallet, let object = try? ViewValue.object(bytes) {
+            data["wallet"] = Display.money(object["balance"] as? Int ?? 0)
+            data["wallet_available"] = Display.money(object["available"] as? Int ?? 0)
+        }
+        if let bytes = await summary, let totals = (try? ViewValue.object(bytes))?["totals"] as? [String: Any] {
+            data["collected_today"] = Display.money(totals["collected"] as? Int ?? 0)
+            data["outstanding"] = Display.money(totals["outstanding"] as? Int ?? 0)
+        }
+        if let bytes = await unpaid, let object = try? ViewValue.object(bytes) { data["unpaid_invoices"] = object["total"] as? Int ?? 0 }
+        return try views.page("dashboard", data, request: page, title: "Dashboard", section: "dashboard")
+    }
+
+    static func localDate(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = Display.zone
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    // MARK: Online
+
+    func onlineList(_ page: PanelRequest) async throws -> Response {
+        try require(.onlineRead, page)
+        var query = OnlineQuery()
+        query.text = page.query("q")
+        query.zoneID = try page.query("zone_id").map { guard let id = Int64($0) else { throw PlatformError.invalidInput(field: "zone_id", reason: "must be an id") }; return id }
+        query.packageID = try page.query("package_id").map { guard let id = Int64($0) else { throw PlatformError.invalidInput(field: "package_id", reason: "must be an id") }; return id }
+        query.operatorID = try page.query("operator_id").map { guard let id = Int64($0) else { throw PlatformError.invalidInput(field: "operator_id", reason: "must be an id") }; return id }
+        query.nas = page.query("nas")
+        if let sort = page.query("sort") {
+            guard let value = OnlineQuery.Sort(rawValue: sort) else { throw PlatformError.invalidInput(field: "sort", reason: "is not a sort of this list") }
+            query.sort = value
+        }
+        query.page = try PageRequest(page: page.query("page"), perPage: page.query("per_page") ?? "100")
+        async let list = provisioning.onlineCustomers(for: page.principal, query)
+        async let choices = filterChoices(page.principal)
+        let (online, lists) = try await (list, choices)
+        let view = try ViewValue.written(online)
+        let rows = (view["items"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
+            var row = item
+            row["uptime"] = Display.duration(seconds: item["uptime_seconds"] as? Int ?? 0)
+            row["down"] = Display.bytes(item["download_bytes"] as? Int ?? 0)
+            row["up"] = Display.bytes(item["upload_bytes"] as? Int ?? 0)
+            row["operator_name"] = lists.operatorNames[item["operator_id"] as? Int ?? 0]
+            return row
+        }
+        let filters: [(String, String?)] = ["q", "zone_id", "package_id", "operator_id", "nas", "sort"].map { ($0, page.query($0)) }
+        let pages = max(1, (online.matching + query.page.perPage - 1) / query.page.perPage)
+        var data: [String: Any] = [
+            "rows": rows, "matching": online.matching, "total": online.counts.total, "q": page.query("q") ?? "", "nas": page.query("nas") ?? "",
+            "as_of": Display.time(iso: view["as_of"]) ?? "", "page": query.page.page, "pages": pages,
+            "zones": Link.options(lists.zones, selected: page.query("zone_id")),
+            "packages": Link.options(lists.packages, selected: page.query("package_id")),
+            "operators": Link.options(lists.operators, selected: page.query("operator_id")), "show_operators": lists.operators.count > 1,
+            "sorts": Link.options(OnlineQuery.Sort.allCases.map { ($0.rawValue, Self.onlineSortLabel($0)) }, selected: query.sort.rawValue),
+            "can_write": page.principal.permissions.contains(.customersWrite),
+            "back": "/online" + Link.query(filters),
+        ]
+        if query.page.page > 1 { data["prev_href"] = "/online" + Link.query(filters + [("page", String(query.page.page - 1))]) }
+        if query.page.page < pages { data["next_href"] = "/online" + Link.query(filters + [("page", String(query.page.page + 1))]) }
+        return try views.page("online", data, request: page, title: "Online customers", section: "online")
+    }
+
+    static func onlineSortLabel(_ sort: OnlineQuery.Sort) -> String {
+        switch sort {
+        case .uptime: "Longest online"
+        case .minusUptime: "Newest sessions"
+        case .download: "Least downloaded"
+        case .minusDownload: "Most downloaded"
+        case .upload: "Least uploaded"
+        case .minusUpload: "Most uploaded"
+        }
+    }
+
+    // MARK: Zones, devices, packages
+
+    func zoneList(_ page: PanelRequest) async throws -> Response {
+        try require(.customersRead, page)
+        let zones = try await customers.listZones(for: page.principal, search: page.query("q"), page: PageRequest(page: 1, perPage: 200))
+        let data: [String: Any] = [
+            "zones": try ViewValue.list(zones.items), "total": zones.total,
+            "can_write": page.principal.permissions.contains(.customersWrite) && page.principal.role != .subReseller,
+        ]
+        return try views.page("zones", data, request: page, title: "Zones", section: "zones")
+    }
+
+    func deviceList(_ page: PanelRequest) async throws -> Response {
+        try require(.customersRead, page)
+        let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
+        let devices = try await customers.allDevices(for: page.principal, search: page.query("q"), page: pageRequest)
+        let rows = try ViewValue.list(devices.items).map { item -> [String: Any] in
+            var row = item
+            row["added"] = Display.time(iso: item["added_at"])
+            return row
+        }
+        let pages = max(1, (devices.total + pageRequest.perPage - 1) / pageRequest.perPage)
+        var data: [String: Any] = ["rows": rows, "q": page.query("q") ?? "", "total": devices.total, "page": pageRequest.page, "pages": pages]
+        if pageRequest.page > 1 { data["prev_href"] = "/devices" + Link.query([("q", page.query("q")), ("page", String(pageRequest.page - 1))]) }
+        if pageRequest.page < pages { data["next_href"] = "/devices" + Link.query([("q", page.query("q")), ("page", String(pageRequest.page + 1))]) }
+        return try views.page("devices", data, request: page, title: "Devices", section: "devices")
+    }
+
+    func packageList(_ page: PanelRequest) async throws -> Response {
+        let packages = try await billing.listPackages(for: page.principal, search: page.query("q"), type: page.query("type"), status: nil, page: PageRequest(page: 1, perPage: 200))
+        let rows = try ViewValue.list(packages.items).map { item -> [String: Any] in
+            var row = item
+            row["type_label"] = Display.label(item["customer_type"] as? String ?? "")
+            row["price_text"] = Display.money(item["price"] as? Int ?? 0)
+            row["speed"] = "\((item["download_kbps"] as? Int ?? 0) / 1024) / \((item["upload_kbps"] as? Int ?? 0) / 1024) Mbps"
+            if let days = item["validity_days"] as? Int { row["validity"] = "\(days) days" }
+            else if let hours = item["validity_hours"] as? Int { row["validity"] = "\(hours) hours" }
+            return row
+        }
+        return try views.page("packages", ["rows": rows, "total": packages.total, "q": page.query("q") ?? ""], request: page, title: "Packages", section: "packages")
+    }
+}

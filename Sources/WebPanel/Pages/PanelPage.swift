@@ -1,0 +1,84 @@
+import AuthService
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Platform
+
+extension WebPanel {
+    /// Runs a page: a service error becomes the error page with its status (404 for another tenant's record).
+    func page(
+        _ request: Request, _ context: AppRequestContext, _ body: (PanelRequest) async throws -> Response
+    ) async throws -> Response {
+        let page = try await panelRequest(request, context)
+        do {
+            return try await body(page)
+        } catch let error as any ServiceError {
+            return try views.error(page, status: error.kind.status, title: Self.errorTitle(error.kind), message: error.message)
+        }
+    }
+
+    /// The signed-in caller's request, with its operator's name for the top bar.
+    func panelRequest(_ request: Request, _ context: AppRequestContext) async throws -> PanelRequest {
+        var page = try PanelRequest(request: request, context: context, panel: self)
+        page.operatorName = page.principal.isAdmin ? "ISP" : try? await auth.operator(id: page.principal.operatorID, for: page.principal).name
+        return page
+    }
+
+    /// Runs a form post that ends in a redirect: its service error goes back to `back` as an error message.
+    func action(
+        _ request: Request, _ context: AppRequestContext, back: @escaping @Sendable (PanelForm) -> String,
+        _ body: @escaping @Sendable (PanelForm, PanelRequest) async throws -> Response
+    ) async throws -> Response {
+        try await form(request, context) { form, page in
+            do {
+                return try await body(form, page)
+            } catch let error as any ServiceError {
+                return redirect(to: back(form), flash: error.message, error: true, request: request)
+            }
+        }
+    }
+
+    static func errorTitle(_ kind: ErrorKind) -> String {
+        switch kind {
+        case .notFound: "Not found"
+        case .forbidden: "Not allowed"
+        case .conflict: "Not possible now"
+        case .invalidInput, .unprocessable: "Check the input"
+        case .tooManyRequests: "Too many requests"
+        case .unavailable: "Temporarily unavailable"
+        default: "Something went wrong"
+        }
+    }
+
+    /// The field a service error names and its reason, for showing it next to that field.
+    static func fieldError(_ error: any ServiceError) -> (field: String, reason: String) {
+        let field = error.details["field"] ?? ""
+        let prefix = field + ": "
+        let reason = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+        return (field, reason)
+    }
+
+    func require(_ permission: Permission, _ page: PanelRequest) throws {
+        guard page.principal.permissions.contains(permission) else {
+            throw PlatformError.forbidden("this account lacks the \(permission.rawValue) right")
+        }
+    }
+}
+
+/// Query-string building for links that keep the current filters.
+enum Link {
+    static func query(_ values: [(String, String?)]) -> String {
+        let parts = values.compactMap { name, value -> String? in
+            guard let value, !value.isEmpty else { return nil }
+            return name + "=" + (value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")
+        }
+        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+    }
+
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// `[{value, label, selected}]` for a `<select>`.
+    static func options(_ items: [(value: String, label: String)], selected: String?) -> [[String: Any]] {
+        items.map { ["value": $0.value, "label": $0.label, "selected": $0.value == selected] }
+    }
+}

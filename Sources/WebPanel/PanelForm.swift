@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Platform
+
+/// A submitted form: `application/x-www-form-urlencoded` fields, or the fields and the file of a
+/// `multipart/form-data` form. A field may repeat (the ids of a bulk action).
+struct PanelForm: Sendable {
+    private(set) var fields: [(name: String, value: String)] = []
+    var file: Upload?
+
+    static let limit = 1 << 20
+    static let uploadLimit = 50 << 20
+
+    init(fields: [(name: String, value: String)] = [], file: Upload? = nil) {
+        self.fields = fields
+        self.file = file
+    }
+
+    static func read(_ request: Request) async throws -> PanelForm {
+        let contentType = request.headers[.contentType] ?? ""
+        if contentType.lowercased().hasPrefix("multipart/form-data") {
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: uploadLimit) } catch is NIOTooManyBytesError {
+                throw PlatformError.payloadTooLarge(limitBytes: uploadLimit)
+            }
+            let boundary = contentType.split(separator: ";").compactMap { part -> String? in
+                let pair = part.trimmingCharacters(in: .whitespaces)
+                guard pair.lowercased().hasPrefix("boundary=") else { return nil }
+                return String(pair.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }.first
+            guard let boundary, !boundary.isEmpty else {
+                throw PlatformError.invalidInput(field: "body", reason: "a multipart form needs a boundary")
+            }
+            var form = PanelForm()
+            for part in Multipart.parts(Array(body.readableBytesView), boundary: boundary) {
+                if part.fileName != nil {
+                    if form.file == nil, !part.body.isEmpty {
+                        form.file = Upload(bytes: part.body, charset: nil, fileName: part.fileName)
+                    }
+                } else if let name = part.name {
+                    form.fields.append((name, String(decoding: part.body, as: UTF8.self)))
+                }
+            }
+            return form
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: limit) } catch is NIOTooManyBytesError {
+            throw PlatformError.payloadTooLarge(limitBytes: limit)
+        }
+        return PanelForm(fields: decode(String(decoding: body.readableBytesView, as: UTF8.self)))
+    }
+
+    /// `a=1&b=x+y&c=%E0%A6%95` → pairs, `+` as space, percent escapes as UTF-8.
+    static func decode(_ text: String) -> [(name: String, value: String)] {
+        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func unescape(_ part: Substring) -> String {
+                let spaced = part.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (unescape(parts[0]), parts.count > 1 ? unescape(parts[1]) : "")
+        }
+    }
+
+    /// The field's first value, trimmed; nil when absent or blank.
+    subscript(_ name: String) -> String? {
+        guard let value = fields.first(where: { $0.name == name })?.value.trimmingCharacters(in: .whitespacesAndNewlines),
+              !value.isEmpty else { return nil }
+        return value
+    }
+
+    func all(_ name: String) -> [String] { fields.filter { $0.name == name }.map(\.value) }
+
+    func has(_ name: String) -> Bool { fields.contains { $0.name == name } }
+
+    /// Every field as given (trimmed), for refilling a form after an error.
+    var values: [String: String] {
+        var values: [String: String] = [:]
+        for (name, value) in fields where values[name] == nil { values[name] = value.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return values
+    }
+
+    func int64(_ name: String) throws -> Int64? {
+        guard let text = self[name] else { return nil }
+        guard let value = Int64(text) else { throw PlatformError.invalidInput(field: name, reason: "must be a whole number") }
+        return value
+    }
+
+    func int(_ name: String) throws -> Int? {
+        try int64(name).map { Int($0) }
+    }
+}

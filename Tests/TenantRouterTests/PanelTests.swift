@@ -1,0 +1,268 @@
+import AuthService
+import Foundation
+import HTTPTypes
+import Platform
+import TenantRouter
+import TestSupport
+import Testing
+
+/// A browser's part of the panel: a cookie jar and form posts, over the real router.
+struct PanelSession {
+    let api: APIClient
+    var cookies: [String: String] = [:]
+
+    init(_ api: APIClient) { self.api = api }
+
+    var cookieHeader: String { cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+
+    mutating func keep(_ reply: APIClient.Reply) {
+        for line in reply.headers[values: .setCookie] {
+            let pair = line.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2 else { continue }
+            let name = String(pair[0]), value = String(pair[1])
+            if value.isEmpty || line.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+        }
+    }
+
+    mutating func get(_ path: String, headers: [String: String] = [:]) async throws -> APIClient.Reply {
+        var extra = headers
+        if !cookies.isEmpty { extra["Cookie"] = cookieHeader }
+        let reply = try await api.request(.get, path, headers: extra)
+        keep(reply)
+        return reply
+    }
+
+    /// A form post; `csrf: true` adds the token of the page last read (as a browser submitting that page's form).
+    mutating func post(_ path: String, _ fields: [(String, String)], csrf token: String?, headers: [String: String] = [:]) async throws -> APIClient.Reply {
+        var all = fields
+        if let token { all.append(("_csrf", token)) }
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let body = all.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+            .joined(separator: "&")
+        var extra = headers
+        extra["Content-Type"] = "application/x-www-form-urlencoded"
+        if !cookies.isEmpty { extra["Cookie"] = cookieHeader }
+        let reply = try await api.request(.post, path, rawBody: body, headers: extra)
+        keep(reply)
+        return reply
+    }
+
+    /// Signs in through the form and returns the CSRF token of the first page.
+    mutating func signIn(_ username: String, _ password: String = Fixtures.password) async throws -> String {
+        let form = try await get("/login")
+        let token = try #require(Self.csrf(in: form.text), "no token on the sign-in page")
+        let signedIn = try await post("/login", [("username", username), ("password", password)], csrf: token)
+        try #require(signedIn.status == .seeOther, "sign-in answered \(signedIn.status.code): \(signedIn.text)")
+        let home = try await get("/")
+        try #require(home.status == .ok, "\(home.status)")
+        return try #require(Self.csrf(in: home.text))
+    }
+
+    static func csrf(in html: String) -> String? {
+        guard let range = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        let rest = html[range.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+}
+
+@Suite struct PanelTests {
+    @Test func signInSetsAStrictSessionCookieAndSignOutEndsIt() async throws {
+        try await TestApp.with { test in
+            _ = try await Fixtures.make(test)
+            try await test.http { api in
+                var browser = PanelSession(api)
+                // Without a session every page leads to the sign-in page, which comes back afterwards.
+                let anonymous = try await browser.get("/customers?status=all")
+                #expect(anonymous.status == .seeOther)
+                #expect(anonymous.headers[.location] == "/login?next=%2Fcustomers%3Fstatus%3Dall", "\(anonymous.headers)")
+
+                let form = try await browser.get("/login?next=/customers")
+                let token = try #require(PanelSession.csrf(in: form.text))
+                #expect(form.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+                // The sign-in form's token must match its cookie.
+                let forged = try await browser.post("/login", [("username", "owner-a"), ("password", Fixtures.password)], csrf: "forged")
+                #expect(forged.status == .forbidden)
+                #expect(browser.cookies["uplink_session"] == nil)
+                // A refused form gets a new token (and cookie) with the page it sends back.
+                let again = try #require(PanelSession.csrf(in: forged.text))
+                #expect(again != token)
+                let wrong = try await browser.post("/login", [("username", "owner-a"), ("password", "wrong-password")], csrf: again)
+                #expect(wrong.status == .unauthorized && wrong.text.contains("Wrong username or password"))
+
+                let fresh = try #require(PanelSession.csrf(in: wrong.text))
+                let signedIn = try await browser.post(
+                    "/login", [("username", "owner-a"), ("password", Fixtures.password), ("next", "/customers")], csrf: fresh,
+                    headers: ["X-Forwarded-Proto": "https"]
+                )
+                #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/customers")
+                let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("uplink_session=ups_") })
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Secure") && cookie.contains("Path=/"), "\(cookie)")
+
+                let list = try await browser.get("/customers")
+                #expect(list.status == .ok && list.text.contains("owner-a") && list.text.contains("Reseller"))
+                let csrf = try #require(PanelSession.csrf(in: list.text))
+                let out = try await browser.post("/logout", [], csrf: csrf)
+                #expect(out.status == .seeOther && out.headers[.location] == "/login")
+                #expect(try await browser.get("/customers").status == .seeOther)
+                // An open redirect through `next` is refused.
+                let evil = try await browser.get("/login?next=//evil.example/")
+                #expect(!evil.text.contains("evil.example"))
+            }
+        }
+    }
+
+    @Test func aFormWithoutTheSessionsTokenChangesNothing() async throws {
+        try await TestApp.with { test in
+            _ = try await Fixtures.make(test)
+            try await test.http { api in
+                var browser = PanelSession(api)
+                let token = try await browser.signIn("owner-a")
+                let missing = try await browser.post("/zones", [("name", "Forged zone")], csrf: nil)
+                #expect(missing.status == .forbidden && missing.text.contains("Form expired"))
+                var other = PanelSession(api)
+                let otherToken = try await other.signIn("owner-b")
+                let foreign = try await browser.post("/zones", [("name", "Forged zone")], csrf: otherToken)
+                #expect(foreign.status == .forbidden, "another session's token is not this one's")
+                #expect(!(try await browser.get("/zones")).text.contains("Forged zone"))
+
+                let made = try await browser.post("/zones", [("name", "Mirpur-10 <b>")], csrf: token)
+                #expect(made.status == .seeOther)
+                let zones = try await browser.get("/zones")
+                #expect(zones.text.contains("Zone Mirpur-10 &lt;b&gt; added."), "the flash message, escaped")
+                #expect(zones.text.contains("<td>Mirpur-10 &lt;b&gt;</td>") && !zones.text.contains("Mirpur-10 <b>"))
+                // A post without a session at all is refused before anything is read.
+                var anonymous = PanelSession(api)
+                #expect(try await anonymous.post("/zones", [("name", "x")], csrf: token).status == .unauthorized)
+            }
+        }
+    }
+
+    @Test func pagesShowOnlyTheCallersCustomersAndEscapeThem() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                let monthly = try #require(catalog.packages["pppoe_monthly"])
+                let assigned = try await api.post("/api/v1/packages/\(monthly)/assignments", token: catalog.ownerA,
+                                                  json: ["operator_id": fixtures.subA1.id, "price": 45_000])
+                #expect(assigned.status == .ok, "\(assigned.text)")
+                let sub = try await api.login("sub-a1", Fixtures.password)
+                var body = catalog.body("pppoe_monthly", "own-a", name: "<script>alert('x')</script> Rahim")
+                let own = try await api.post("/api/v1/customers", token: catalog.ownerA, json: body)
+                let ownID = try #require(own.json["id"] as? Int, "\(own.text)")
+                body = catalog.body("pppoe_monthly", "sub-cust", name: "Karim of Sub")
+                let subCustomer = try await api.post("/api/v1/customers", token: sub, json: body)
+                let subID = try #require(subCustomer.json["id"] as? Int, "\(subCustomer.text)")
+
+                var owner = PanelSession(api)
+                _ = try await owner.signIn("owner-a")
+                let list = try await owner.get("/customers")
+                #expect(list.text.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Rahim") && !list.text.contains("<script>alert"))
+                #expect(list.text.contains("Karim of Sub"), "the owner sees its sub-resellers' customers")
+                let found = try await owner.get("/customers?q=karim")
+                #expect(found.text.contains("sub-cust") && !found.text.contains("own-a"))
+
+                var subBrowser = PanelSession(api)
+                _ = try await subBrowser.signIn("sub-a1")
+                let subList = try await subBrowser.get("/customers?status=all")
+                #expect(subList.text.contains("sub-cust") && !subList.text.contains("own-a"))
+                #expect(try await subBrowser.get("/customers/\(subID)").status == .ok)
+                let hidden = try await subBrowser.get("/customers/\(ownID)")
+                #expect(hidden.status == .notFound && !hidden.text.contains("Rahim"))
+                let exported = try await subBrowser.get("/customers/export.csv?status=all")
+                #expect(exported.text.contains("sub-cust") && !exported.text.contains("own-a"))
+
+                var other = PanelSession(api)
+                _ = try await other.signIn("owner-b")
+                #expect(try await other.get("/customers/\(ownID)").status == .notFound)
+                #expect(!(try await other.get("/customers?status=all")).text.contains("own-a"))
+            }
+        }
+    }
+
+    @Test func formsCreateActAndShowFieldErrors() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                var browser = PanelSession(api)
+                let token = try await browser.signIn("owner-a")
+                let fields: [(String, String)] = [
+                    ("type", "pppoe_daily"), ("full_name", "Nasrin Akter"), ("username", "nasrin01"), ("password", "pw-nasrin-1"),
+                    ("phone", "+8801712000001"), ("package_id", String(catalog.packages["pppoe_daily"]!)), ("zone_id", String(catalog.zone)),
+                    ("thana", "Mirpur"), ("client_type", "home"), ("connection_type", "wired"), ("connectivity", "shared"), ("gender", ""),
+                ]
+                // A bad phone: the form comes back with the error next to the field and the values kept.
+                let bad = try await browser.post("/customers/new", fields.map { $0.0 == "phone" ? ($0.0, "12345") : $0 }, csrf: token)
+                #expect(bad.status == .unprocessableContent)
+                #expect(bad.text.contains("value=\"Nasrin Akter\"") && bad.text.contains("Bangladeshi mobile number"))
+                #expect(!bad.text.contains("pw-nasrin-1"), "a password is never sent back")
+
+                let created = try await browser.post("/customers/new", fields, csrf: token)
+                #expect(created.status == .seeOther, "\(created.text)")
+                let location = try #require(created.headers[.location])
+                let detail = try await browser.get(location)
+                #expect(detail.text.contains("Customer nasrin01 added.") && detail.text.contains("01712000001"))
+                let id = try #require(Int(location.split(separator: "/").last ?? ""))
+
+                // Recharge twice with the same form (a double click): one recharge.
+                let page = try await browser.get("/customers/\(id)")
+                let key = try #require(page.text.range(of: "name=\"key\" value=\"").map { range in
+                    String(page.text[range.upperBound...].prefix { $0 != "\"" })
+                })
+                let pkg = String(catalog.packages["pppoe_daily"]!)
+                let first = try await browser.post("/customers/\(id)/recharge", [("key", key), ("package_id", pkg)], csrf: token)
+                #expect(first.status == .seeOther)
+                #expect(try await browser.get("/customers/\(id)").text.contains("Recharged, valid until"))
+                _ = try await browser.post("/customers/\(id)/recharge", [("key", key), ("package_id", pkg)], csrf: token)
+                #expect(try await browser.get("/customers/\(id)").text.contains("This recharge was already done."))
+                let recharges = try await api.get("/api/v1/customers/\(id)/recharges", token: catalog.ownerA)
+                #expect((recharges.json["items"] as? [Any])?.count == 2, "the first one at creation and one by the form: \(recharges.text)")
+
+                // Bulk suspend, then an illegal action reports its reason.
+                let suspended = try await browser.post("/customers/bulk", [("bulk_action", "suspend"), ("ids", String(id))], csrf: token)
+                #expect(suspended.status == .seeOther)
+                #expect(try await browser.get("/customers").text.contains("1 customer: suspend done."))
+                #expect(try await api.get("/api/v1/customers/\(id)", token: catalog.ownerA).json["status"] as? String == "suspended")
+                _ = try await browser.post("/customers/\(id)/action", [("action", "delete")], csrf: token)
+                let deleted = try await browser.get("/customers/deleted")
+                #expect(deleted.text.contains("nasrin01"))
+                _ = try await browser.post("/customers/\(id)/action", [("action", "activate")], csrf: token)
+                let refused = try await browser.get("/customers/\(id)")
+                #expect(refused.text.contains("flash-error"), "activating a deleted customer is refused")
+                _ = try await browser.post("/customers/\(id)/action", [("action", "restore"), ("back", "/customers/deleted")], csrf: token)
+                #expect(try await api.get("/api/v1/customers/\(id)", token: catalog.ownerA).json["status"] as? String == "disabled")
+
+                // Devices: bind, refuse a bad MAC, remove.
+                _ = try await browser.post("/customers/\(id)/devices", [("mac", "aa-bb-cc-dd-ee-01"), ("label", "Router")], csrf: token)
+                let devices = try await browser.get("/customers/\(id)?tab=devices")
+                #expect(devices.text.contains("AA:BB:CC:DD:EE:01"))
+                _ = try await browser.post("/customers/\(id)/devices", [("mac", "not-a-mac")], csrf: token)
+                #expect(try await browser.get("/customers/\(id)?tab=devices").text.contains("flash-error"))
+                let listed = try await api.get("/api/v1/customers/\(id)/devices", token: catalog.ownerA)
+                let deviceID = try #require((listed.json["items"] as? [[String: Any]])?.first?["id"] as? Int)
+                _ = try await browser.post("/customers/\(id)/devices/\(deviceID)/delete", [], csrf: token)
+                #expect(!(try await browser.get("/customers/\(id)?tab=devices")).text.contains("AA:BB:CC:DD:EE:01"))
+                let activity = try await browser.get("/customers/\(id)?tab=activity")
+                #expect(activity.text.contains("<td>device_added</td>") && activity.text.contains("<td>device_removed</td>"))
+                #expect(activity.text.contains("mac: — → AA:BB:CC:DD:EE:01"), "the change, as from → to")
+            }
+        }
+    }
+
+    @Test func aSuspendedResellerIsSignedOut() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                var browser = PanelSession(api)
+                _ = try await browser.signIn("owner-b")
+                #expect(try await browser.get("/customers").status == .ok)
+                let admin = try await api.login("admin", Fixtures.password)
+                let suspended = try await api.request(.patch, "/api/v1/resellers/\(fixtures.resellerB.id)", token: admin, json: ["status": "suspended"])
+                #expect(suspended.status == .ok, "\(suspended.text)")
+                let after = try await browser.get("/customers")
+                #expect(after.status == .seeOther && after.headers[.location]?.hasPrefix("/login") == true)
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@
 #   make bench-online  accounting poll ticks and GET /api/v1/online-customers at 1,000,000 sessions
 #   make bench-accounting  accounting packets/s through FreeRADIUS, with and without our radacct indexes
 #   make bench-import  a 100,000-row customer import: dry run, import, re-run
+#   make bench-panel   the panel's pages (HTML) with 100,000 customers in the tenant
 #   make fuzz        fuzz the API from its OpenAPI document; fails on any 5xx
 #   make clean-data  stop services and delete .data (database, redis)
 
@@ -40,7 +41,7 @@ APP_ENV := \
 	UPLINK_HTTP_HOST=$(HTTP_HOST) \
 	UPLINK_HTTP_PORT=$(HTTP_PORT)
 
-.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing bench-provisioning bench-online bench-accounting bench-import fuzz clean-data
+.PHONY: deps deps-bench build run stop status test bench bench-customers bench-billing bench-provisioning bench-online bench-accounting bench-import bench-panel fuzz clean-data
 
 deps:
 	bash infra/install-deps.sh
@@ -91,6 +92,9 @@ bench-accounting: deps-bench
 
 bench-import: deps-bench
 	bash bench/import.sh
+
+bench-panel: deps-bench
+	bash bench/panel.sh
 
 fuzz: deps
 	bash infra/fuzz.sh

@@ -5,8 +5,9 @@ one keep-alive connection, after a warm-up; prints one markdown row per path.
     latency.py BASE_URL TOKEN REQUESTS "label|path" ["label|path" ...]
 
 Every response must be 200; anything else stops the run (a failing request is no
-measurement)."""
+measurement). With LATENCY_COOKIE=1 the token goes as the panel's session cookie (HTML pages)."""
 import http.client
+import os
 import sys
 import time
 import urllib.parse
@@ -22,6 +23,8 @@ def main():
     url = urllib.parse.urlparse(base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     headers = {"Authorization": "Bearer " + token}
+    if os.environ.get("LATENCY_COOKIE") == "1":
+        headers = {"Cookie": "uplink_session=" + token}
     print("| query | requests | p50 ms | p95 ms | p99 ms | total matches |")
     print("|---|---:|---:|---:|---:|---:|")
     for spec in sys.argv[4:]:
@@ -41,6 +44,10 @@ def main():
             if index == 0:
                 marker = b'"total":'
                 at = body.find(marker)
+                if at < 0 and b'<span class="count">' in body:
+                    # An HTML list: the first tab's count.
+                    marker = b'<span class="count">'
+                    at = body.find(marker)
                 if at >= 0:
                     end = at + len(marker)
                     while end < len(body) and body[end:end + 1].isdigit():

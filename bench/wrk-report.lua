@@ -3,12 +3,17 @@
 -- Environment:
 --   BENCH_NAME   label printed in the RESULT line (defaults to the request path)
 --   BENCH_TOKEN  session token; when set, every request carries it as a bearer
+--   BENCH_COOKIE 1: send the token as the panel's session cookie instead
 --
 -- wrk loads this file once per thread and once more for done(), so the header
 -- is set at top level to reach every thread's requests.
 local token = os.getenv("BENCH_TOKEN")
 if token ~= nil and token ~= "" then
-  wrk.headers["Authorization"] = "Bearer " .. token
+  if os.getenv("BENCH_COOKIE") == "1" then
+    wrk.headers["Cookie"] = "uplink_session=" .. token
+  else
+    wrk.headers["Authorization"] = "Bearer " .. token
+  end
 end
 
 -- One line for bench/run.sh to parse, next to wrk's own human-readable report:

@@ -50,13 +50,16 @@ struct PanelViews: Sendable {
             ("customers-new", "/customers/new", "Add customer", 1),
             ("online", "/online", "Online", 1),
             ("zones", "/zones", "Zones", 1),
+            ("custom-fields", "/custom-fields", "Custom fields", 1),
             ("import", "/customers/import", "Import", 1),
             ("devices", "/devices", "Devices", 1),
             ("deleted", "/customers/deleted", "Deleted", 1),
             ("btrc", "/reports/btrc", "BTRC report", 1),
             ("packages", "/packages", "Packages", 0),
+            ("activity", "/activity", "Activity log", 0),
+            ("tokens", "/tokens", "API tokens", 0),
         ]
-        if principal.role == .subReseller { items.removeAll { $0.0 == "zones" } }
+        if principal.role == .subReseller { items.removeAll { $0.0 == "zones" || $0.0 == "custom-fields" } }
         return items.map { ["key": $0.0, "href": $0.1, "label": $0.2, "sub": $0.3 == 1] }
     }
 

@@ -50,6 +50,7 @@ package struct WebPanel: Sendable {
         registerCatalogPages(on: pages)
         registerOnline(on: pages)
         registerTools(on: pages)
+        registerAccountPages(on: pages)
     }
 
     // MARK: Sessions and CSRF

@@ -265,4 +265,48 @@ struct PanelSession {
             }
         }
     }
+
+    @Test func tokensAreShownOnceAndCustomFieldsAndTheLogWork() async throws {
+        try await TestApp.with { test in
+            _ = try await Fixtures.make(test)
+            try await test.http { api in
+                var browser = PanelSession(api)
+                let token = try await browser.signIn("owner-a")
+                let created = try await browser.post(
+                    "/tokens", [("name", "Billing export"), ("scopes", "customers:read"), ("scopes", "billing:read"), ("expires_in_days", "30")], csrf: token
+                )
+                #expect(created.status == .ok)
+                let secret = try #require(created.text.range(of: "id=\"token-secret\">").map { range in
+                    String(created.text[range.upperBound...].prefix { $0 != "<" })
+                })
+                #expect(secret.hasPrefix("upk_"))
+                // The secret works as a bearer with its scopes, and the list never shows it again.
+                #expect(try await api.get("/api/v1/customers", token: secret).status == .ok)
+                #expect(try await api.post("/api/v1/zones", token: secret, json: ["name": "x"]).status == .forbidden)
+                let list = try await browser.get("/tokens")
+                #expect(list.text.contains("Billing export") && list.text.contains("billing:read, customers:read") && !list.text.contains(secret))
+                let id = try #require((try await api.get("/api/v1/tokens", token: secret).json["items"] as? [[String: Any]])?.first?["id"] as? Int)
+                _ = try await browser.post("/tokens/\(id)/revoke", [], csrf: token)
+                #expect(try await api.get("/api/v1/customers", token: secret).status == .unauthorized)
+
+                let field = try await browser.post(
+                    "/custom-fields", [("name", "Building"), ("key", "building"), ("type", "select"), ("options", "A, B ,C"), ("required", "1")], csrf: token
+                )
+                #expect(field.status == .seeOther)
+                let fields = try await browser.get("/custom-fields")
+                #expect(fields.text.contains("Field Building added.") && fields.text.contains("<td>A, B, C</td>"))
+                let badKey = try await browser.post("/custom-fields", [("name", "Bad"), ("key", "Bad Key"), ("type", "text")], csrf: token)
+                #expect(badKey.status == .seeOther)
+                #expect(try await browser.get("/custom-fields").text.contains("flash-error"))
+                let form = try await browser.get("/customers/new?type=other")
+                #expect(form.text.contains("name=\"cf.building\"") && form.text.contains("<option value=\"B\">B</option>"))
+
+                _ = try await browser.post("/zones", [("name", "Uttara")], csrf: token)
+                let log = try await browser.get("/activity")
+                #expect(log.status == .ok)
+                let filtered = try await browser.get("/activity?action=not+an+action")
+                #expect(filtered.status == .badRequest && filtered.text.contains("Check the input"))
+            }
+        }
+    }
 }

@@ -56,10 +56,18 @@ struct PanelViews: Sendable {
             ("deleted", "/customers/deleted", "Deleted", 1),
             ("btrc", "/reports/btrc", "BTRC report", 1),
             ("packages", "/packages", "Packages", 0),
+            ("billing", "/billing/invoices", "Billing", 0),
+            ("invoices", "/billing/invoices", "Invoices", 1),
+            ("payments", "/billing/payments", "Payments", 1),
+            ("wallet", "/billing/wallet", "Wallet", 1),
+            ("summary", "/billing/summary", "Summary", 1),
+            ("suspensions", "/billing/suspensions", "Suspension log", 1),
             ("activity", "/activity", "Activity log", 0),
             ("tokens", "/tokens", "API tokens", 0),
         ]
         if principal.role == .subReseller { items.removeAll { $0.0 == "zones" || $0.0 == "custom-fields" } }
+        if principal.isAdmin { items.removeAll { $0.0 == "wallet" } }
+
         return items.map { ["key": $0.0, "href": $0.1, "label": $0.2, "sub": $0.3 == 1] }
     }
 

@@ -51,6 +51,7 @@ package struct WebPanel: Sendable {
         registerOnline(on: pages)
         registerTools(on: pages)
         registerAccountPages(on: pages)
+        registerBilling(on: pages)
     }
 
     // MARK: Sessions and CSRF

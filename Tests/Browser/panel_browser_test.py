@@ -147,10 +147,10 @@ class Suite:
     def api_login(self, username):
         return self.api("POST", "/api/v1/auth/login", body={"username": username, "password": DEMO[username]})
 
-    def radclient_start(self, username, session, ip):
-        lines = [f'Acct-Status-Type = Start', f'User-Name = "{username}"', f'Acct-Session-Id = "{session}"',
-                 'NAS-IP-Address = 127.0.0.1', 'NAS-Port = 7', f'Framed-IP-Address = {ip}',
-                 'Calling-Station-Id = "AA:BB:CC:77:00:01"']
+    def radclient(self, status, username, session, ip, mac, seconds=0, download=0, upload=0):
+        lines = [f'Acct-Status-Type = {status}', f'User-Name = "{username}"', f'Acct-Session-Id = "{session}"',
+                 'NAS-IP-Address = 127.0.0.1', 'NAS-Port = 7', f'Framed-IP-Address = {ip}', f'Calling-Station-Id = "{mac}"',
+                 f'Acct-Session-Time = {seconds}', f'Acct-Input-Octets = {upload}', f'Acct-Output-Octets = {download}']
         result = subprocess.run(["radclient", "-r", "2", "-t", "3", f"127.0.0.1:{self.acct_port}", "acct", self.secret],
                                 input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=20)
         check(result.returncode == 0 and "Accounting-Response" in result.stdout, f"radclient: {result.stdout} {result.stderr}")
@@ -282,7 +282,13 @@ class Suite:
         check("phone" in errors and "12345" in errors and "3" in errors.split("\n")[1], f"the bad row's error: {errors}")
 
     def step_online_after_radclient(self):
-        self.radclient_start(self.monthly_user, f"web{STAMP}", "10.77.0.9")
+        self.radclient("Start", self.monthly_user, f"web{STAMP}", "10.77.0.9", "AA:BB:CC:77:00:01")
+        # A few of the demo's customers online too, with some traffic, as a router would report them.
+        for n in range(1, 7):
+            session, ip, mac = f"demo{STAMP}{n}", f"10.77.1.{n}", f"AA:BB:CC:77:01:{n:02d}"
+            self.radclient("Start", f"dn{n * 7}", session, ip, mac)
+            self.radclient("Interim-Update", f"dn{n * 7}", session, ip, mac, seconds=n * 1900,
+                           download=n * 734_003_200, upload=n * 52_428_800)
         deadline = time.time() + 15
         while True:
             self.go("/online")
@@ -375,11 +381,32 @@ class Suite:
         check(menu.is_displayed(), "the phone layout has a menu button")
         self.viewport(1366, 768)
 
+    def step_billing_and_account_pages(self):
+        for name, path, marker in [("invoices", "/billing/invoices", "#invoices-table"), ("payments", "/billing/payments", "#payments-table"),
+                                   ("wallet", "/billing/wallet", "#wallet-balance"), ("summary", "/billing/summary", "#summary-collected"),
+                                   ("suspensions", "/billing/suspensions", "#suspensions-table"), ("activity", "/activity", "#activity-log"),
+                                   ("tokens", "/tokens", "#tokens-table"), ("custom-fields", "/custom-fields", "#custom-fields-table")]:
+            self.go(path)
+            check(self.finds(marker), f"{path} shows {marker}: {self.text()[:200]!r}")
+            self.shot(name)
+        self.go("/billing/invoices?status=paid")
+        check("INV-" in self.find("#invoices-table").text, "the demo's paid invoices are listed")
+        self.go("/tokens")
+        self.find("#token-form input[name=name]").send_keys("Browser token")
+        self.find("#token-form input[value='customers:read']").click()
+        self.find("#token-form button[type=submit]").click()
+        WebDriverWait(self.driver, 10).until(lambda d: d.find_elements(By.ID, "token-secret"))
+        secret = self.find("#token-secret").text
+        check(secret.startswith("upk_"), "the new token's secret is shown once")
+        self.go("/tokens")
+        check(secret not in self.driver.page_source, "and never again")
+
     def run(self):
         steps = [name for name in dir(self) if name.startswith("step_")]
         order = ["step_admin_creates_static", "step_reseller_creates_each_type", "step_search", "step_bulk_suspend_three",
                  "step_recharge", "step_mac", "step_delete_and_restore", "step_import_with_one_bad_row",
                  "step_online_after_radclient", "step_btrc_csv", "step_csrf_is_required", "step_main_pages",
+                 "step_billing_and_account_pages",
                  "step_sub_reseller_sees_only_its_own"]
         check(sorted(order) == sorted(steps), "every step is in the order")
         started = time.time()

@@ -58,22 +58,13 @@ extension WebPanel {
         tabs.append(["label": "All", "count": counts.values.reduce(0, +), "active": status == "all",
                      "href": "/customers" + Link.query(keep + [("status", "all")])])
 
-        let now = Date()
-        let rows = try ViewValue.objects(result.items).map { item -> [String: Any] in
-            var row = item
-            row["type_label"] = Display.label(item["type"] as? String ?? "")
-            if let expires = item["expires_at"] as? String, let date = Display.date(expires) {
-                row["expires"] = Display.time(date)
-                row["expired_soon"] = date.timeIntervalSince(now) < 3 * 86_400
-            }
-            row["operator_name"] = lists.operatorNames[item["operator_id"] as? Int ?? 0]
-            return row
-        }
+        let rows = try ViewValue.objects(result.items)
+        let canWrite = page.principal.permissions.contains(.customersWrite)
         let pages = max(1, (result.total + result.perPage - 1) / result.perPage)
         let current = filters + [("per_page", page.query("per_page"))]
         let returnQuery = Link.query(current + [("page", page.query("page"))])
         var data: [String: Any] = [
-            "rows": rows, "tabs": tabs, "total": result.total, "page": result.page, "pages": pages,
+            "rows_html": Self.customerRows(rows, lists: lists, canWrite: canWrite), "has_rows": !rows.isEmpty, "tabs": tabs, "total": result.total, "page": result.page, "pages": pages,
             "showing": rows.isEmpty ? "0" : "\(pageRequest.offset + 1)–\(pageRequest.offset + rows.count)",
             "q": page.query("q") ?? "", "status": status == "all" ? "all" : status,
             "types": Link.options(CustomerType.allCases.map { ($0.rawValue, Display.label($0.rawValue)) }, selected: page.query("type")),
@@ -88,11 +79,44 @@ extension WebPanel {
             "bulk_actions": Self.bulkActions.map { ["value": $0.0.rawValue, "label": $0.1] },
             "bulk_packages": Link.options(lists.packages, selected: nil),
             "bulk_operators": Link.options(lists.operators, selected: nil),
-            "can_write": page.principal.permissions.contains(.customersWrite),
+            "can_write": canWrite,
         ]
         if result.page > 1 { data["prev_href"] = "/customers" + Link.query(current + [("page", String(result.page - 1))]) }
         if result.page < pages { data["next_href"] = "/customers" + Link.query(current + [("page", String(result.page + 1))]) }
         return try views.page("customers", data, request: page, title: "Customers", section: "customers")
+    }
+
+    /// The list's rows (see `HTMLWriter`): select box, online dot, name and code, username, phone, type,
+    /// package, zone, operator (when the caller has several), expiry (marked when within 3 days), status.
+    static func customerRows(_ rows: [[String: Any]], lists: FilterChoices, canWrite: Bool) -> String {
+        let now = Date(), soon = now.addingTimeInterval(3 * 86_400)
+        var html = HTMLWriter(capacity: rows.count * 900)
+        let showOperators = lists.operators.count > 1
+        for row in rows {
+            let id = row["id"] as? Int ?? 0
+            html.raw("<tr data-id=\""); html.text(id); html.raw("\">")
+            if canWrite {
+                html.raw("<td class=\"check\"><input type=\"checkbox\" name=\"ids\" value=\""); html.text(id)
+                html.raw("\" aria-label=\"Select "); html.text(row["username"]); html.raw("\"></td>")
+            }
+            html.raw(row["online"] as? Bool == true ? "<td><span class=\"dot online\" title=\"Online\"></span></td>" : "<td><span class=\"dot\" title=\"Offline\"></span></td>")
+            html.raw("<td><a href=\"/customers/"); html.text(id); html.raw("\" class=\"customer-link\">"); html.text(row["full_name"])
+            html.raw("</a><div class=\"muted small\">"); html.text(row["code"]); html.raw("</div></td>")
+            html.raw("<td class=\"mono username\">"); html.text(row["username"]); html.raw("</td>")
+            html.raw("<td class=\"mono\">"); html.text(row["phone"]); html.raw("</td>")
+            html.raw("<td>"); html.text(Display.label(row["type"] as? String ?? "")); html.raw("</td>")
+            html.raw("<td>"); html.text(row["package_name"]); html.raw("</td>")
+            html.raw("<td>"); html.text(row["zone_name"]); html.raw("</td>")
+            if showOperators { html.raw("<td>"); html.text(lists.operatorNames[row["operator_id"] as? Int ?? 0]); html.raw("</td>") }
+            if let expires = row["expires_at"] as? String, let date = Display.date(expires) {
+                html.raw(date < soon ? "<td class=\"warn\">" : "<td>"); html.text(Display.time(date)); html.raw("</td>")
+            } else {
+                html.raw("<td></td>")
+            }
+            let status = row["status"] as? String ?? ""
+            html.raw("<td><span class=\"badge "); html.text(status); html.raw("\">"); html.text(status); html.raw("</span></td></tr>\n")
+        }
+        return html.string
     }
 
     struct FilterChoices: Sendable {

@@ -1,0 +1,107 @@
+import BillingService
+import Foundation
+import Hummingbird
+import Platform
+
+/// Billing: invoices, payments, the caller's wallet, the summary and the suspension log.
+extension WebPanel {
+    func registerBilling(on pages: RouterGroup<AppRequestContext>) {
+        pages.get("billing/invoices") { request, context in try await page(request, context) { try await invoiceList($0) } }
+        pages.get("billing/payments") { request, context in try await page(request, context) { try await paymentList($0) } }
+        pages.get("billing/wallet") { request, context in try await page(request, context) { try await walletPage($0) } }
+        pages.get("billing/summary") { request, context in try await page(request, context) { try await summaryPage($0) } }
+        pages.get("billing/suspensions") { request, context in try await page(request, context) { try await suspensionList($0) } }
+    }
+
+    /// A money list's page: its rows with amounts and times written for people, and the pager's links.
+    func moneyPage(
+        _ page: PanelRequest, bytes: [UInt8], path: String, filters: [(String, String?)], pageRequest: PageRequest
+    ) throws -> [String: Any] {
+        let answer = try ViewValue.object(bytes)
+        let rows = (answer["items"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
+            var row = Self.moneyRow(item)
+            for key in ["suspended_at", "reactivated_at", "created_at"] {
+                if let text = Display.time(iso: item[key]) { row["\(key)_text"] = text }
+            }
+            for key in ["balance_after", "advance_credit"] {
+                if let minor = item[key] as? Int { row["\(key)_text"] = Display.money(minor) }
+            }
+            return row
+        }
+        let total = answer["total"] as? Int ?? rows.count
+        let pages = max(1, (total + pageRequest.perPage - 1) / pageRequest.perPage)
+        var data: [String: Any] = ["rows": rows, "total": total, "page": pageRequest.page, "pages": pages]
+        for (name, value) in filters { data["f_\(name)"] = value ?? "" }
+        if pageRequest.page > 1 { data["prev_href"] = path + Link.query(filters + [("page", String(pageRequest.page - 1))]) }
+        if pageRequest.page < pages { data["next_href"] = path + Link.query(filters + [("page", String(pageRequest.page + 1))]) }
+        return data
+    }
+
+    func invoiceList(_ page: PanelRequest) async throws -> Response {
+        try require(.billingRead, page)
+        let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
+        let filter = MoneyListFilter(status: page.query("status"), operatorID: nil, customerID: page.query("customer_id"), from: page.query("from"), to: page.query("to"))
+        let bytes = try await billing.invoices(for: page.principal, filter, page: pageRequest)
+        let filters: [(String, String?)] = ["status", "customer_id", "from", "to"].map { ($0, page.query($0)) }
+        var data = try moneyPage(page, bytes: bytes, path: "/billing/invoices", filters: filters, pageRequest: pageRequest)
+        data["statuses"] = Link.options([("", "Any status"), ("unpaid,partial", "Open"), ("unpaid", "Unpaid"), ("partial", "Partly paid"),
+                                         ("paid", "Paid"), ("void", "Void")], selected: page.query("status") ?? "")
+        data["csv_href"] = "/api/v1/invoices?format=csv"
+        return try views.page("invoices", data, request: page, title: "Invoices", section: "invoices")
+    }
+
+    func paymentList(_ page: PanelRequest) async throws -> Response {
+        try require(.billingRead, page)
+        let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
+        let filter = MoneyListFilter(status: nil, operatorID: nil, customerID: page.query("customer_id"), from: page.query("from"), to: page.query("to"))
+        let bytes = try await billing.payments(for: page.principal, filter, page: pageRequest)
+        let filters: [(String, String?)] = ["customer_id", "from", "to"].map { ($0, page.query($0)) }
+        let data = try moneyPage(page, bytes: bytes, path: "/billing/payments", filters: filters, pageRequest: pageRequest)
+        return try views.page("payments", data, request: page, title: "Payments", section: "payments")
+    }
+
+    func walletPage(_ page: PanelRequest) async throws -> Response {
+        try require(.billingRead, page)
+        guard !page.principal.isAdmin else {
+            return try views.error(page, status: .notFound, title: "No wallet", message: "The ISP has no wallet of its own; resellers' wallets are funded from it.")
+        }
+        let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
+        async let wallet = billing.ownWallet(for: page.principal)
+        async let transfers = billing.walletTransfers(operatorID: nil, resellerID: nil, for: page.principal, page: pageRequest)
+        var data = try moneyPage(page, bytes: try await transfers, path: "/billing/wallet", filters: [], pageRequest: pageRequest)
+        let object = try ViewValue.object(try await wallet)
+        data["balance"] = Display.money(object["balance"] as? Int ?? 0)
+        data["available"] = Display.money(object["available"] as? Int ?? 0)
+        data["credit_limit"] = Display.money(object["credit_limit"] as? Int ?? 0)
+        data["mode"] = object["mode"] as? String ?? ""
+        data["currency"] = object["currency"] as? String ?? ""
+        return try views.page("wallet", data, request: page, title: "Wallet", section: "wallet")
+    }
+
+    func summaryPage(_ page: PanelRequest) async throws -> Response {
+        try require(.billingRead, page)
+        let today = Self.localDate(Date())
+        let from = page.query("from") ?? String(today.prefix(8)) + "01", to = page.query("to") ?? today
+        let answer = try ViewValue.object(try await billing.billingSummary(for: page.principal, from: from, to: to, format: .json))
+        func written(_ item: [String: Any]) -> [String: Any] {
+            var row = item
+            for key in ["billed", "sold", "collected", "outstanding"] { row["\(key)_text"] = Display.money(item[key] as? Int ?? 0) }
+            return row
+        }
+        let data: [String: Any] = [
+            "from": from, "to": to,
+            "rows": (answer["operators"] as? [[String: Any]] ?? []).map(written),
+            "totals": written(answer["totals"] as? [String: Any] ?? [:]),
+        ]
+        return try views.page("summary", data, request: page, title: "Billing summary", section: "summary")
+    }
+
+    func suspensionList(_ page: PanelRequest) async throws -> Response {
+        try require(.billingRead, page)
+        let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
+        let bytes = try await billing.suspensionLog(for: page.principal, customerID: page.query("customer_id"), page: pageRequest)
+        let filters: [(String, String?)] = [("customer_id", page.query("customer_id"))]
+        let data = try moneyPage(page, bytes: bytes, path: "/billing/suspensions", filters: filters, pageRequest: pageRequest)
+        return try views.page("suspensions", data, request: page, title: "Suspension log", section: "suspensions")
+    }
+}

@@ -33,12 +33,14 @@ optional_bench=(
 
 # Python RADIUS and RouterOS API clients (pyrad, librouteros, from PyPI) that
 # tests may use as independent peers, and the panel's browser suite: headless
-# Chromium with its driver, driven through Selenium; infra/test.sh asks for them.
+# Chromium with its driver, driven through Selenium, and a Bangla font so its
+# screenshots show Bangla names; infra/test.sh asks for them.
 optional_test=(
   python3
   python3-pip
   chromium
   chromium-driver
+  fonts-lohit-beng-bengali
 )
 python_test_modules="pyrad librouteros selenium"
 

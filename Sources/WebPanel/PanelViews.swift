@@ -62,11 +62,15 @@ struct PanelViews: Sendable {
             ("wallet", "/billing/wallet", "Wallet", 1),
             ("summary", "/billing/summary", "Summary", 1),
             ("suspensions", "/billing/suspensions", "Suspension log", 1),
+            ("routers", "/routers", "Routers", 0),
+            ("resellers", "/resellers", "Resellers", 0),
+            ("sub-resellers", "/sub-resellers", "Sub-resellers", 0),
             ("activity", "/activity", "Activity log", 0),
             ("tokens", "/tokens", "API tokens", 0),
         ]
         if principal.role == .subReseller { items.removeAll { $0.0 == "zones" || $0.0 == "custom-fields" } }
-        if principal.isAdmin { items.removeAll { $0.0 == "wallet" } }
+        if principal.isAdmin { items.removeAll { $0.0 == "wallet" } } else { items.removeAll { $0.0 == "resellers" } }
+        if principal.role == .subReseller { items.removeAll { $0.0 == "sub-resellers" } }
 
         return items.map { ["key": $0.0, "href": $0.1, "label": $0.2, "sub": $0.3 == 1] }
     }

@@ -52,6 +52,7 @@ package struct WebPanel: Sendable {
         registerTools(on: pages)
         registerAccountPages(on: pages)
         registerBilling(on: pages)
+        registerNetworkPages(on: pages)
     }
 
     // MARK: Sessions and CSRF

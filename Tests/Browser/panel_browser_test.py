@@ -161,6 +161,9 @@ class Suite:
         self.sign_in("admin")
         check("ISP admin" in self.text(), "the top bar names the role")
         self.shot("dashboard-admin")
+        self.go("/resellers")
+        check("Dhaka Net" in self.find("#resellers-table").text, "the ISP's resellers")
+        self.shot("resellers")
         self.static_id = self.add_customer("static_monthly", {
             "full_name": f"Static Corp {STAMP}", "username": f"web-static-{STAMP}", "phone": "01812000101",
             "package_id": None, "billing_profile_id": None, "static_ip": f"10.99.{int(STAMP[-2:]) % 250}.10",
@@ -400,6 +403,11 @@ class Suite:
         check(secret.startswith("upk_"), "the new token's secret is shown once")
         self.go("/tokens")
         check(secret not in self.driver.page_source, "and never again")
+        self.go("/sub-resellers")
+        check("Mirpur Cable" in self.find("#sub-resellers-table").text, "the reseller's sub-resellers")
+        self.shot("sub-resellers")
+        self.go("/routers")
+        check(self.finds("#routers-table"), "the routers page")
 
     def run(self):
         steps = [name for name in dir(self) if name.startswith("step_")]

@@ -100,6 +100,9 @@ struct PanelSession {
 
                 let list = try await browser.get("/customers")
                 #expect(list.status == .ok && list.text.contains("owner-a") && list.text.contains("Reseller"))
+                // The ISP's pages are not a reseller's.
+                #expect(try await browser.get("/resellers").status == .notFound)
+                #expect(!list.text.contains("href=\"/resellers\""))
                 let csrf = try #require(PanelSession.csrf(in: list.text))
                 let out = try await browser.post("/logout", [], csrf: csrf)
                 #expect(out.status == .seeOther && out.headers[.location] == "/login")

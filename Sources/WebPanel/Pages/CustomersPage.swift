@@ -60,11 +60,13 @@ extension WebPanel {
 
         let rows = try ViewValue.objects(result.items)
         let canWrite = page.principal.permissions.contains(.customersWrite)
+        let due = principal.permissions.contains(.billingRead)
+            ? try await billing.balancesDue(customerIDs: rows.compactMap { ($0["id"] as? Int).map(Int64.init) }, for: principal) : [:]
         let pages = max(1, (result.total + result.perPage - 1) / result.perPage)
         let current = filters + [("per_page", page.query("per_page"))]
         let returnQuery = Link.query(current + [("page", page.query("page"))])
         var data: [String: Any] = [
-            "rows_html": Self.customerRows(rows, lists: lists, canWrite: canWrite), "has_rows": !rows.isEmpty, "tabs": tabs, "total": result.total, "page": result.page, "pages": pages,
+            "rows_html": Self.customerRows(rows, lists: lists, due: due, canWrite: canWrite), "has_rows": !rows.isEmpty, "tabs": tabs, "total": result.total, "page": result.page, "pages": pages,
             "showing": rows.isEmpty ? "0" : "\(pageRequest.offset + 1)–\(pageRequest.offset + rows.count)",
             "q": page.query("q") ?? "", "status": status == "all" ? "all" : status,
             "types": Link.options(CustomerType.allCases.map { ($0.rawValue, Display.label($0.rawValue)) }, selected: page.query("type")),
@@ -87,8 +89,9 @@ extension WebPanel {
     }
 
     /// The list's rows (see `HTMLWriter`): select box, online dot, name and code, username, phone, type,
-    /// package, zone, operator (when the caller has several), expiry (marked when within 3 days), status.
-    static func customerRows(_ rows: [[String: Any]], lists: FilterChoices, canWrite: Bool) -> String {
+    /// package, zone, operator (when the caller has several), expiry (marked when within 3 days), balance
+    /// due on open invoices, status.
+    static func customerRows(_ rows: [[String: Any]], lists: FilterChoices, due: [Int64: Int64], canWrite: Bool) -> String {
         let now = Date(), soon = now.addingTimeInterval(3 * 86_400)
         var html = HTMLWriter(capacity: rows.count * 900)
         let showOperators = lists.operators.count > 1
@@ -110,6 +113,11 @@ extension WebPanel {
             if showOperators { html.raw("<td>"); html.text(lists.operatorNames[row["operator_id"] as? Int ?? 0]); html.raw("</td>") }
             if let expires = row["expires_at"] as? String, let date = Display.date(expires) {
                 html.raw(date < soon ? "<td class=\"warn\">" : "<td>"); html.text(Display.time(date)); html.raw("</td>")
+            } else {
+                html.raw("<td></td>")
+            }
+            if let owed = due[Int64(id)] {
+                html.raw("<td class=\"due\">"); html.text(Display.money(Int(owed))); html.raw("</td>")
             } else {
                 html.raw("<td></td>")
             }

@@ -1,0 +1,95 @@
+import AuthService
+import Foundation
+import Hummingbird
+import Platform
+import ProvisioningService
+
+/// Resellers (the ISP's), sub-resellers (a reseller's) and routers.
+extension WebPanel {
+    func registerNetworkPages(on pages: RouterGroup<AppRequestContext>) {
+        pages.get("resellers") { request, context in try await page(request, context) { try await resellerList($0) } }
+        pages.post("resellers") { request, context in
+            try await action(request, context, back: { _ in "/resellers" }) { form, page in
+                let created = try await auth.createReseller(
+                    by: page.principal, name: form["name"] ?? "", slug: form["slug"] ?? "",
+                    owner: NewLogin(username: form["username"] ?? "", password: form.fields.first { $0.name == "password" }?.value ?? "", email: form["email"])
+                )
+                return redirect(to: "/resellers", flash: "Reseller \(created.name) created; \(created.owner.username) can sign in.", request: request)
+            }
+        }
+        pages.post("resellers/{id}/status") { request, context in
+            try await action(request, context, back: { _ in "/resellers" }) { form, page in
+                guard let status = form["status"].flatMap(Tenant.Status.init(rawValue:)) else {
+                    throw PlatformError.invalidInput(field: "status", reason: "must be active or suspended")
+                }
+                let tenant = try await auth.updateReseller(id: try context.parameters.requireID("id"), by: page.principal, name: nil, status: status)
+                let done = status == .suspended ? "suspended; its sessions and tokens ended" : "active again"
+                return redirect(to: "/resellers", flash: "Reseller \(tenant.name) \(done).", request: request)
+            }
+        }
+        pages.get("sub-resellers") { request, context in try await page(request, context) { try await subResellerList($0) } }
+        pages.post("sub-resellers") { request, context in
+            try await action(request, context, back: { _ in "/sub-resellers" }) { form, page in
+                let created = try await auth.createOperator(
+                    by: page.principal, name: form["name"] ?? "",
+                    login: NewLogin(username: form["username"] ?? "", password: form.fields.first { $0.name == "password" }?.value ?? "", email: form["email"])
+                )
+                return redirect(to: "/sub-resellers", flash: "Sub-reseller \(created.name) created.", request: request)
+            }
+        }
+        pages.post("sub-resellers/{id}/status") { request, context in
+            try await action(request, context, back: { _ in "/sub-resellers" }) { form, page in
+                let updated = try await auth.updateOperator(id: try context.parameters.requireID("id"), by: page.principal, name: nil, status: form["status"])
+                return redirect(to: "/sub-resellers", flash: "Sub-reseller \(updated.name) is \(updated.status) now.", request: request)
+            }
+        }
+        pages.get("routers") { request, context in try await page(request, context) { try await routerList($0) } }
+        pages.post("routers/{id}/test") { request, context in
+            try await action(request, context, back: { _ in "/routers" }) { _, page in
+                let router = try await provisioning.testRouter(id: try context.parameters.requireID("id"), by: page.principal)
+                let ok = router.lastTest?.ok == true
+                return redirect(to: "/routers", flash: "\(router.name): " + (ok ? "the API answered." : "no answer (\(router.lastTest?.message ?? "unreachable"))."),
+                                error: !ok, request: request)
+            }
+        }
+    }
+
+    func resellerList(_ page: PanelRequest) async throws -> Response {
+        guard page.principal.isAdmin else { throw PlatformError.notFound("page") }
+        let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page") ?? "100")
+        let resellers = try await auth.listResellers(by: page.principal, page: pageRequest)
+        let rows = try ViewValue.list(resellers.items).map { item -> [String: Any] in
+            var row = item
+            row["created"] = Display.time(iso: item["created_at"])
+            row["suspended"] = item["status"] as? String == "suspended"
+            return row
+        }
+        return try views.page("resellers", ["rows": rows, "total": resellers.total], request: page, title: "Resellers", section: "resellers")
+    }
+
+    func subResellerList(_ page: PanelRequest) async throws -> Response {
+        guard page.principal.role != .subReseller else { throw PlatformError.notFound("page") }
+        let operators = try await auth.listOperators(for: page.principal, page: PageRequest(page: 1, perPage: 200))
+        let rows = try ViewValue.list(operators.items.filter { $0.kind == "sub_reseller" }).map { item -> [String: Any] in
+            var row = item
+            row["created"] = Display.time(iso: item["created_at"])
+            row["suspended"] = item["status"] as? String == "suspended"
+            return row
+        }
+        let data: [String: Any] = ["rows": rows, "can_write": page.principal.permissions.contains(.operatorsWrite)]
+        return try views.page("sub-resellers", data, request: page, title: "Sub-resellers", section: "sub-resellers")
+    }
+
+    func routerList(_ page: PanelRequest) async throws -> Response {
+        let routers = try await provisioning.routers(for: page.principal, page: PageRequest(page: 1, perPage: 200))
+        let rows = try ViewValue.list(routers.items).map { item -> [String: Any] in
+            var row = item
+            let test = item["last_test"] as? [String: Any]
+            row["tested"] = Display.time(iso: test?["at"]) ?? "never"
+            row["test_ok"] = test?["ok"] as? Bool == true
+            row["test_failed"] = test?["ok"] as? Bool == false
+            return row
+        }
+        return try views.page("routers", ["rows": rows, "admin": page.principal.isAdmin], request: page, title: "Routers", section: "routers")
+    }
+}

@@ -128,6 +128,24 @@ extension AuthService {
         }
     }
 
+    /// The admin "viewing as" a reseller: the admin's own user and credential (so every change is logged
+    /// and revoked as the admin's), with the reseller owner's role and scope. Only the admin may ask, only
+    /// for an active reseller; anything else is a 404, as for `reseller(id:)`.
+    package func viewAs(resellerID: Int64, by principal: Principal) async throws -> (principal: Principal, name: String) {
+        guard principal.isAdmin else { throw PlatformError.notFound("reseller") }
+        return try await database.withPlatformConnection { connection in
+            guard let tenant = try await tenants.tenant(id: resellerID, on: connection), tenant.kind == .reseller, tenant.status == .active else {
+                throw PlatformError.notFound("reseller")
+            }
+            let operatorID = try await tenants.ownerOperatorID(of: tenant.id, on: connection)
+            let viewing = Principal(
+                userID: principal.userID, username: principal.username, role: .reseller, tenantID: tenant.id, operatorID: operatorID,
+                permissions: principal.permissions.intersection(Role.reseller.permissions), credential: principal.credential
+            )
+            return (viewing, tenant.name)
+        }
+    }
+
     /// The principal the CLI acts as: the platform admin, without a session.
     package func systemAdminPrincipal() async throws -> Principal {
         try await database.withPlatformConnection { connection in

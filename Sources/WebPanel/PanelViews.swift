@@ -93,6 +93,7 @@ struct PanelViews: Sendable {
             "user": page.principal.username, "role": Self.roleName(page.principal.role),
         ]
         if let name = page.operatorName { frame["tenant"] = name }
+        if let name = page.viewingAs { frame["viewing_as"] = name }
         if let flash = page.flash { frame["flash"] = ["text": flash.text, "error": flash.error] }
         guard let html = library.render(frame, withTemplate: "layout") else { throw PlatformError.internalError("no layout") }
         var response = Self.html(html, status: status)

@@ -23,6 +23,8 @@ package struct WebPanel: Sendable {
     static let sessionCookie = "uplink_session"
     static let loginCookie = "uplink_login"
     static let flashCookie = "uplink_flash"
+    /// The reseller the admin is viewing the panel as (a tenant id), when it is.
+    static let viewAsCookie = "uplink_view_as"
     static let csrfField = "_csrf"
 
     package init(
@@ -44,6 +46,21 @@ package struct WebPanel: Sendable {
         router.post("login") { request, context in try await login(request, context) }
         let pages = router.group().add(middleware: PanelSessionMiddleware(panel: self))
         pages.post("logout") { request, context in try await form(request, context) { _, page in try await logout(page) } }
+        pages.post("view-as") { request, context in
+            try await action(request, context, back: { _ in "/" }) { form, page in
+                if form["stop"] != nil {
+                    var response = redirect(to: "/resellers", flash: "Back to the ISP's own view.", request: request)
+                    response.setCookie(cookie(Self.viewAsCookie, "", request: request, maxAge: 0))
+                    return response
+                }
+                guard let id = try form.int64("reseller_id") else { throw PlatformError.invalidInput(field: "reseller_id", reason: "is required") }
+                // The admin's own principal decides (the middleware left it as it is for this path).
+                let (_, name) = try await auth.viewAs(resellerID: id, by: page.principal)
+                var response = redirect(to: "/customers", flash: "Viewing as \(name). Changes are logged as yours.", request: request)
+                response.setCookie(cookie(Self.viewAsCookie, String(id), request: request, maxAge: nil))
+                return response
+            }
+        }
         registerDashboard(on: pages)
         registerCustomers(on: pages)
         registerCustomer(on: pages)
@@ -203,6 +220,14 @@ struct PanelSessionMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
+        // The admin viewing as a reseller: the reseller owner's scope, the admin's identity. Choosing or
+        // leaving the view is always done as the admin.
+        if principal.isAdmin, request.uri.path != "/view-as", let raw = request.cookies[WebPanel.viewAsCookie]?.value, let id = Int64(raw) {
+            if let (viewing, name) = try? await panel.auth.viewAs(resellerID: id, by: principal) {
+                context.principal = viewing
+                context.viewingAs = name
+            }
+        }
         context.logger[metadataKey: "tenant.id"] = "\(principal.tenantID)"
         context.logger[metadataKey: "user.id"] = "\(principal.userID)"
         return try await next(request, context)
@@ -218,11 +243,14 @@ struct PanelRequest: Sendable {
     let actor: Actor
     /// The caller's operator (the reseller, or the sub-reseller), for the top bar.
     var operatorName: String?
+    /// The reseller the admin is viewing as.
+    let viewingAs: String?
 
     init(request: Request, context: AppRequestContext, panel: WebPanel) throws {
         self.request = request
         self.principal = try context.requirePrincipal()
         self.csrf = panel.csrfToken(for: principal)
+        self.viewingAs = context.viewingAs
         self.actor = Actor(principal: principal, requestID: context.requestID, clientIP: context.clientIP)
         var query: [String: String] = [:]
         for (name, value) in PanelForm.decode(request.uri.query ?? "") where query[name] == nil { query[name] = value }

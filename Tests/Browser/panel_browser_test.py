@@ -169,6 +169,16 @@ class Suite:
             "package_id": None, "billing_profile_id": None, "static_ip": f"10.99.{int(STAMP[-2:]) % 250}.10",
         })
         check("Static IP" in self.text(), "the static customer's page shows its IP")
+        # View as a reseller, then back.
+        self.go("/resellers")
+        row = [r for r in self.finds("#resellers-table tbody tr") if "Dhaka Net" in r.text][0]
+        row.find_element(By.CSS_SELECTOR, "button.view-as").click()
+        WebDriverWait(self.driver, 10).until(lambda d: d.find_elements(By.ID, "viewing-as"))
+        check("Viewing as Dhaka Net" in self.find("#viewing-as").text, "the banner names the reseller")
+        check(self.finds("#customers-table tbody tr[data-id]"), "the reseller's customers, seen by the admin")
+        self.shot("view-as")
+        self.find("#viewing-as button").click()
+        WebDriverWait(self.driver, 10).until(lambda d: not d.find_elements(By.ID, "viewing-as"))
 
     def step_reseller_creates_each_type(self):
         self.sign_in("dhakanet")

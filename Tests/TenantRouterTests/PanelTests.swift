@@ -312,4 +312,41 @@ struct PanelSession {
             }
         }
     }
+
+    @Test func theAdminViewsAsAResellerAndComesBack() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "of-a"))
+                let id = try #require(created.json["id"] as? Int, "\(created.text)")
+                var admin = PanelSession(api)
+                let token = try await admin.signIn("admin")
+                #expect(!(try await admin.get("/customers?status=all")).text.contains("of-a"), "the ISP's own tenant has none of A's")
+
+                let chosen = try await admin.post("/view-as", [("reseller_id", String(fixtures.resellerA.id))], csrf: token)
+                #expect(chosen.status == .seeOther && admin.cookies["uplink_view_as"] == String(fixtures.resellerA.id))
+                let list = try await admin.get("/customers?status=all")
+                #expect(list.text.contains("of-a") && list.text.contains("Viewing as <strong>Reseller A</strong>"))
+                // Changes are the admin's: logged under its name.
+                _ = try await admin.post("/customers/\(id)/action", [("action", "suspend")], csrf: token)
+                let log = try await api.get("/api/v1/activity?customer_id=\(id)&action=suspend", token: catalog.ownerA)
+                #expect((log.json["items"] as? [[String: Any]])?.first?["actor"] as? String == "admin", "\(log.text)")
+                #expect(try await admin.get("/tokens").status == .forbidden, "the admin's tokens are not the reseller's")
+                #expect(try await admin.get("/resellers").status == .notFound)
+
+                let back = try await admin.post("/view-as", [("stop", "1")], csrf: token)
+                #expect(back.status == .seeOther && admin.cookies["uplink_view_as"] == nil)
+                #expect(try await admin.get("/resellers").status == .ok)
+
+                // Nobody else can view as anyone, and a cookie alone does nothing.
+                var owner = PanelSession(api)
+                let ownerToken = try await owner.signIn("owner-b")
+                _ = try await owner.post("/view-as", [("reseller_id", String(fixtures.resellerA.id))], csrf: ownerToken)
+                #expect(owner.cookies["uplink_view_as"] == nil)
+                owner.cookies["uplink_view_as"] = String(fixtures.resellerA.id)
+                #expect(!(try await owner.get("/customers?status=all")).text.contains("of-a"))
+            }
+        }
+    }
 }

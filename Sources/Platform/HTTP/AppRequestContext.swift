@@ -10,10 +10,13 @@ package struct AppRequestContext: RequestContext {
     package var principal: Principal?
     package var requestID: String
     package var clientIP: String
+    /// The panel's admin viewing as a reseller: that reseller's name (the principal is then its scope).
+    package var viewingAs: String?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.viewingAs = nil
         self.requestID = ""
         self.clientIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }

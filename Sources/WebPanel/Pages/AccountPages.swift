@@ -32,6 +32,7 @@ extension WebPanel {
         pages.post("tokens") { request, context in
             try await form(request, context) { form, page in
                 do {
+                    try notViewingAs(page)
                     let scopes = form.all("scopes")
                     let created = try await auth.createToken(for: page.principal, name: form["name"] ?? "", scopes: scopes, expiresInDays: try form.int("expires_in_days"))
                     // The secret is shown on this answer only; it is never stored in clear.
@@ -43,6 +44,7 @@ extension WebPanel {
         }
         pages.post("tokens/{id}/revoke") { request, context in
             try await action(request, context, back: { _ in "/tokens" }) { _, page in
+                try notViewingAs(page)
                 try await auth.revokeToken(id: try context.parameters.requireID("id"), for: page.principal)
                 return redirect(to: "/tokens", flash: "Token revoked.", request: request)
             }
@@ -87,7 +89,13 @@ extension WebPanel {
         return try views.page("activity", data, request: page, title: "Activity log", section: "activity")
     }
 
+    /// A token is the admin's own: it is never made or revoked inside a reseller's view.
+    func notViewingAs(_ page: PanelRequest) throws {
+        guard page.viewingAs == nil else { throw PlatformError.forbidden("leave the reseller's view to manage your own API tokens") }
+    }
+
     func tokenList(_ page: PanelRequest, created: CreatedToken?) async throws -> Response {
+        try notViewingAs(page)
         let tokens = try await auth.listTokens(for: page.principal, page: PageRequest(page: 1, perPage: 200))
         let rows = try ViewValue.list(tokens.items).map { item -> [String: Any] in
             var row = item

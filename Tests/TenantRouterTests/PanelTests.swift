@@ -349,4 +349,37 @@ struct PanelSession {
             }
         }
     }
+
+    @Test func theISPMakesAPackageAndSellsItToAReseller() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                var admin = PanelSession(api)
+                let token = try await admin.signIn("admin")
+                let made = try await admin.post("/packages", [
+                    ("name", "Home 15 Mbps"), ("customer_type", "pppoe_daily"), ("download_mbps", "15"), ("upload_mbps", "15"),
+                    ("validity_days", "30"), ("ip_pool", "pool-home"), ("price", "600.50"),
+                ], csrf: token)
+                #expect(made.status == .seeOther)
+                let listed = try await admin.get("/packages")
+                #expect(listed.text.contains("Package Home 15 Mbps created.") && listed.text.contains("600.50"))
+                let packages = try await api.get("/api/v1/packages?q=Home%2015", token: try await api.login("admin", Fixtures.password))
+                let package = try #require((packages.json["items"] as? [[String: Any]])?.first, "\(packages.text)")
+                #expect(package["price"] as? Int == 60_050 && package["download_kbps"] as? Int == 15_360)
+                let id = try #require(package["id"] as? Int)
+                let refused = try await admin.post("/packages", [("name", ""), ("customer_type", "pppoe_daily"), ("price", "1")], csrf: token)
+                #expect(refused.status == .seeOther)
+                #expect(try await admin.get("/packages").text.contains("flash-error"))
+
+                _ = try await admin.post("/packages/\(id)/assign", [("target_id", String(fixtures.resellerA.id)), ("price", "450")], csrf: token)
+                var owner = PanelSession(api)
+                _ = try await owner.signIn("owner-a")
+                let ownPackages = try await owner.get("/packages")
+                #expect(ownPackages.text.contains("Home 15 Mbps") && ownPackages.text.contains("450.00"), "the reseller sees it at its price")
+                var other = PanelSession(api)
+                _ = try await other.signIn("owner-b")
+                #expect(!(try await other.get("/packages")).text.contains("Home 15 Mbps"))
+            }
+        }
+    }
 }

@@ -34,6 +34,39 @@ extension WebPanel {
         }
         pages.get("devices") { request, context in try await page(request, context) { try await deviceList($0) } }
         pages.get("packages") { request, context in try await page(request, context) { try await packageList($0) } }
+        pages.post("packages") { request, context in
+            try await action(request, context, back: { _ in "/packages" }) { form, page in
+                // The form's fields as the API's body: the same decoding and checks as `POST /api/v1/packages`.
+                var body: [String: Any] = [:]
+                for name in ["name", "customer_type", "ip_pool", "suspended_pool", "ppp_profile"] { if let value = form[name] { body[name] = value } }
+                for name in ["validity_days", "validity_hours", "time_limit_minutes", "data_limit_mb"] { if let value = try form.int64(name) { body[name] = value } }
+                for name in ["download_mbps", "upload_mbps"] {
+                    if let value = try form.int64(name) { body[name.replacingOccurrences(of: "mbps", with: "kbps")] = value * 1024 }
+                }
+                if let price = form["price"] {
+                    guard let value = Decimal(string: price), value >= 0 else { throw PlatformError.invalidInput(field: "price", reason: "must be an amount") }
+                    body["price"] = NSDecimalNumber(decimal: value * 100).int64Value
+                }
+                let input = try AppJSON.decoder.decode(PackageInput.self, from: try JSONSerialization.data(withJSONObject: body))
+                let created = try await billing.createPackage(by: page.principal, input)
+                return redirect(to: "/packages", flash: "Package \(created.name) created.", request: request)
+            }
+        }
+        pages.post("packages/{id}/assign") { request, context in
+            try await action(request, context, back: { _ in "/packages" }) { form, page in
+                guard let price = form["price"], let value = Decimal(string: price), value >= 0 else {
+                    throw PlatformError.invalidInput(field: "price", reason: "must be an amount")
+                }
+                let target = try form.int64("target_id")
+                let assignment = try await billing.assign(
+                    packageID: try context.parameters.requireID("id"), by: page.principal,
+                    resellerID: page.principal.isAdmin ? target : nil, operatorID: page.principal.isAdmin ? nil : target,
+                    price: NSDecimalNumber(decimal: value * 100).int64Value
+                )
+                _ = assignment
+                return redirect(to: "/packages", flash: "Package assigned.", request: request)
+            }
+        }
     }
 
     // MARK: Dashboard
@@ -171,16 +204,31 @@ extension WebPanel {
     }
 
     func packageList(_ page: PanelRequest) async throws -> Response {
-        let packages = try await billing.listPackages(for: page.principal, search: page.query("q"), type: page.query("type"), status: nil, page: PageRequest(page: 1, perPage: 200))
+        let principal = page.principal
+        let packages = try await billing.listPackages(for: principal, search: page.query("q"), type: page.query("type"), status: nil, page: PageRequest(page: 1, perPage: 200))
         let rows = try ViewValue.list(packages.items).map { item -> [String: Any] in
             var row = item
             row["type_label"] = Display.label(item["customer_type"] as? String ?? "")
             row["price_text"] = Display.money(item["price"] as? Int ?? 0)
+            if let cost = item["operator_price"] as? Int { row["cost_text"] = Display.money(cost) }
             row["speed"] = "\((item["download_kbps"] as? Int ?? 0) / 1024) / \((item["upload_kbps"] as? Int ?? 0) / 1024) Mbps"
             if let days = item["validity_days"] as? Int { row["validity"] = "\(days) days" }
             else if let hours = item["validity_hours"] as? Int { row["validity"] = "\(hours) hours" }
             return row
         }
-        return try views.page("packages", ["rows": rows, "total": packages.total, "q": page.query("q") ?? ""], request: page, title: "Packages", section: "packages")
+        var data: [String: Any] = [
+            "rows": rows, "total": packages.total, "q": page.query("q") ?? "", "admin": principal.isAdmin,
+            "can_assign": principal.role != .subReseller,
+            "types": Link.options(CustomerType.allCases.map { ($0.rawValue, Display.label($0.rawValue)) }, selected: nil),
+        ]
+        // Whom a package can be sold to: the ISP's resellers, or a reseller's sub-resellers.
+        if principal.isAdmin {
+            let resellers = try await auth.listResellers(by: principal, page: PageRequest(page: 1, perPage: 200))
+            data["targets"] = Link.options(resellers.items.map { (String($0.id), $0.name) }, selected: nil)
+        } else if principal.role == .reseller {
+            let operators = try await auth.listOperators(for: principal, page: PageRequest(page: 1, perPage: 200))
+            data["targets"] = Link.options(operators.items.filter { $0.kind == "sub_reseller" }.map { (String($0.id), $0.name) }, selected: nil)
+        }
+        return try views.page("packages", data, request: page, title: "Packages", section: "packages")
     }
 }

@@ -19,6 +19,7 @@ package struct WebPanel: Sendable {
     let views: PanelViews
     let csrfKey: [UInt8]
     let logger: Logger
+    let geo = GeoLists()
 
     static let sessionCookie = "uplink_session"
     static let loginCookie = "uplink_login"

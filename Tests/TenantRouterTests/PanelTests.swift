@@ -132,7 +132,12 @@ struct PanelSession {
                 #expect(made.status == .seeOther)
                 let zones = try await browser.get("/zones")
                 #expect(zones.text.contains("Zone Mirpur-10 &lt;b&gt; added."), "the flash message, escaped")
-                #expect(zones.text.contains("<td>Mirpur-10 &lt;b&gt;</td>") && !zones.text.contains("Mirpur-10 <b>"))
+                #expect(zones.text.contains("value=\"Mirpur-10 &lt;b&gt;\"") && !zones.text.contains("Mirpur-10 <b>"))
+                let zoneID = try #require(zones.text.range(of: "action=\"/zones/").map { range in
+                    String(zones.text[range.upperBound...].prefix { $0.isNumber })
+                })
+                _ = try await browser.post("/zones/\(zoneID)", [("name", "Mirpur-11")], csrf: token)
+                #expect(try await browser.get("/zones").text.contains("Zone Mirpur-11 saved."))
                 // A post without a session at all is refused before anything is read.
                 var anonymous = PanelSession(api)
                 #expect(try await anonymous.post("/zones", [("name", "x")], csrf: token).status == .unauthorized)
@@ -200,6 +205,7 @@ struct PanelSession {
                 #expect(bad.status == .unprocessableContent)
                 #expect(bad.text.contains("value=\"Nasrin Akter\"") && bad.text.contains("Bangladeshi mobile number"))
                 #expect(!bad.text.contains("pw-nasrin-1"), "a password is never sent back")
+                #expect(bad.text.contains("<datalist id=\"districts\">") && bad.text.contains("<option value=\"Dhaka\">"), "BTRC names to choose from")
 
                 let created = try await browser.post("/customers/new", fields, csrf: token)
                 #expect(created.status == .seeOther, "\(created.text)")
@@ -207,6 +213,10 @@ struct PanelSession {
                 let detail = try await browser.get(location)
                 #expect(detail.text.contains("Customer nasrin01 added.") && detail.text.contains("01712000001"))
                 let id = try #require(Int(location.split(separator: "/").last ?? ""))
+                #expect(!detail.text.contains("pw-nasrin-1"))
+                let shown = try await browser.post("/customers/\(id)/password", [], csrf: token)
+                #expect(shown.status == .ok && shown.text.contains("id=\"customer-password\">pw-nasrin-1<"), "shown when asked, on that answer")
+                #expect(!(try await browser.get("/customers/\(id)")).text.contains("pw-nasrin-1"))
 
                 // Recharge twice with the same form (a double click): one recharge.
                 let page = try await browser.get("/customers/\(id)")

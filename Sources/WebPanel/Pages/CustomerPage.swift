@@ -57,6 +57,18 @@ extension WebPanel {
                 return redirect(to: back, flash: report.sessions.isEmpty ? "No open session to disconnect." : "Disconnect sent to \(report.sessions.count) session(s).", request: request)
             }
         }
+        pages.post("customers/{id}/password") { request, context in
+            let id = try context.parameters.requireID("id")
+            return try await form(request, context) { _, page in
+                do {
+                    // Read through the explicit, logged path; shown on this answer only, never kept in a cookie or a link.
+                    let password = try await customers.customerPassword(id: id, by: page.actor)
+                    return try await customerDetail(page, id: id, revealedPassword: password ?? "(none: this type signs in without one)")
+                } catch let error as any ServiceError {
+                    return redirect(to: "/customers/\(id)", flash: error.message, error: true, request: request)
+                }
+            }
+        }
         pages.post("customers/{id}/reprovision") { request, context in
             try await action(request, context, back: { _ in "/customers/\(id(context))" }) { _, page in
                 try require(.customersWrite, page)
@@ -67,7 +79,7 @@ extension WebPanel {
         }
     }
 
-    func customerDetail(_ page: PanelRequest, id: Int64) async throws -> Response {
+    func customerDetail(_ page: PanelRequest, id: Int64, revealedPassword: String? = nil) async throws -> Response {
         try require(.customersRead, page)
         let principal = page.principal
         let tab = Self.tabs.first { $0.0 == page.query("tab") }?.0 ?? "profile"
@@ -83,6 +95,8 @@ extension WebPanel {
         data["can_write"] = principal.permissions.contains(.customersWrite)
         data["can_pay"] = principal.permissions.contains(.billingWrite)
         data["key"] = UUID().uuidString
+        if let revealedPassword { data["revealed_password"] = revealedPassword }
+        data["can_read_password"] = principal.role != .subReseller && principal.permissions.contains(.customersWrite) && customer.deletedAt == nil
         data["address_text"] = [customer.address.house, customer.address.road, customer.address.area, customer.address.thana, customer.address.district, customer.address.division]
             .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
         let values = customer.customFields

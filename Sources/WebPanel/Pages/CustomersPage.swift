@@ -225,7 +225,8 @@ extension WebPanel {
         async let profiles = billing.listBillingProfiles(for: principal, page: all)
         async let fields = customers.listCustomFields(for: principal, page: all)
         async let packages = billing.listPackages(for: principal, search: nil, type: type.rawValue, status: "active", page: all)
-        let (lists, profileList, fieldList, packageList) = try await (choices, profiles, fields, packages)
+        async let places = geo.lists(from: customers)
+        let (lists, profileList, fieldList, packageList, geography) = try await (choices, profiles, fields, packages, places)
 
         let custom = fieldList.items.map { field -> [String: Any] in
             let value = values["cf.\(field.key)"] ?? ""
@@ -254,6 +255,8 @@ extension WebPanel {
             "connectivities": Link.options([("shared", "Shared"), ("dedicated", "Dedicated")], selected: values["connectivity"] ?? "shared"),
             "genders": Link.options([("", "—"), ("male", "Male"), ("female", "Female"), ("other", "Other")], selected: values["gender"] ?? ""),
             "form_error": errors[""] ?? "",
+            "divisions": GeoLists.options(geography.divisions), "districts": GeoLists.options(geography.districts),
+            "upazilas": GeoLists.options(geography.upazilas),
         ]
         for name in Self.textFields {
             data["v_\(name)"] = values[name] ?? ""

@@ -25,6 +25,15 @@ extension WebPanel {
                 return redirect(to: "/zones", flash: "Zone \(zone.name) added.", request: request)
             }
         }
+        pages.post("zones/{id}") { request, context in
+            try await action(request, context, back: { _ in "/zones" }) { form, page in
+                try require(.customersWrite, page)
+                let zone = try await customers.updateZone(
+                    id: try context.parameters.requireID("id"), by: page.principal, name: form["name"], description: form["description"]
+                )
+                return redirect(to: "/zones", flash: "Zone \(zone.name) saved.", request: request)
+            }
+        }
         pages.post("zones/{id}/delete") { request, context in
             try await action(request, context, back: { _ in "/zones" }) { _, page in
                 try require(.customersWrite, page)

@@ -56,7 +56,8 @@ CUSTOMER_ID="$(sql "SELECT id FROM t_$TENANT_ID.customers WHERE username = 'b001
 ZONE_ID="$(sql "SELECT zone_id FROM t_$TENANT_ID.customers WHERE status = 'suspended' GROUP BY zone_id ORDER BY count(*) DESC LIMIT 1")"
 
 # The page must be the list itself, not a redirect to the sign-in page.
-curl -fsS -H "Cookie: uplink_session=$OWNER" "$BASE_URL/customers" | grep -q 'id="customers-table"' || die "the list page did not render"
+curl -fsS -H "Cookie: uplink_session=$OWNER" -o "$DATA_DIR/list.html" "$BASE_URL/customers"
+grep -q 'id="customers-table"' "$DATA_DIR/list.html" || die "the list page did not render"
 
 phase "Single-client latency of the pages in bench-001 ($CUSTOMERS customers), $REQUESTS requests each"
 LATENCY="$(LATENCY_COOKIE=1 python3 bench/latency.py "$BASE_URL" "$OWNER" "$REQUESTS" \

@@ -63,6 +63,7 @@ phase "Single-client latency of the pages in bench-001 ($CUSTOMERS customers), $
 LATENCY="$(LATENCY_COOKIE=1 python3 bench/latency.py "$BASE_URL" "$OWNER" "$REQUESTS" \
   "/customers (default: active, newest first)|/customers" \
   "/customers?q=rahim|/customers?q=rahim" \
+  "/customers?status=all|/customers?status=all" \
   "/customers?status=all&sort=name&page=40|/customers?status=all&sort=name&page=40" \
   "/customers?zone_id=…&status=suspended|/customers?zone_id=$ZONE_ID&status=suspended" \
   "/customers?per_page=200|/customers?per_page=200" \
@@ -74,6 +75,7 @@ echo "$LATENCY"
 API_LATENCY="$(python3 bench/latency.py "$BASE_URL" "$OWNER" "$REQUESTS" \
   "API /api/v1/customers|/api/v1/customers" \
   "API ?q=rahim|/api/v1/customers?q=rahim" \
+  "API ?status=all|/api/v1/customers?status=all" \
   "API ?status=all&sort=name&page=40|/api/v1/customers?status=all&sort=name&page=40" \
   "API ?per_page=200|/api/v1/customers?per_page=200")"
 echo "$API_LATENCY"

@@ -3,6 +3,15 @@ import Hummingbird
 import NIOCore
 import Platform
 
+extension Decimal {
+    /// No fraction of a poisha left.
+    fileprivate var isWholeMinorUnit: Bool {
+        var value = self, rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 0, .plain)
+        return rounded == self
+    }
+}
+
 /// A submitted form: `application/x-www-form-urlencoded` fields, or the fields and the file of a
 /// `multipart/form-data` form. A field may repeat (the ids of a bulk action).
 struct PanelForm: Sendable {
@@ -85,6 +94,15 @@ struct PanelForm: Sendable {
         guard let text = self[name] else { return nil }
         guard let value = Int64(text) else { throw PlatformError.invalidInput(field: name, reason: "must be a whole number") }
         return value
+    }
+
+    /// An amount in taka as typed (`1,250.50`), in minor units (poisha); nil when blank.
+    func amount(_ name: String) throws -> Int64? {
+        guard let text = self[name]?.replacingOccurrences(of: ",", with: "") else { return nil }
+        guard let value = Decimal(string: text), value >= 0, value < 1_000_000_000, (value * 100).isWholeMinorUnit else {
+            throw PlatformError.invalidInput(field: name, reason: "must be an amount in taka, at most two decimals")
+        }
+        return NSDecimalNumber(decimal: value * 100).int64Value
     }
 
     func int(_ name: String) throws -> Int? {

@@ -392,4 +392,50 @@ struct PanelSession {
             }
         }
     }
+
+    @Test func moneyFormsMoveMoneyOnce() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                var owner = PanelSession(api)
+                let token = try await owner.signIn("owner-a")
+                func balance(_ path: String, _ bearer: String) async throws -> Int {
+                    try #require(try await api.get(path, token: bearer).json["balance"] as? Int)
+                }
+                let before = try await balance("/api/v1/operators/\(fixtures.subA1.id)/wallet", catalog.ownerA)
+                let page = try await owner.get("/sub-resellers")
+                let key = try #require(page.text.range(of: "name=\"key\" value=\"").map { String(page.text[$0.upperBound...].prefix { $0 != "\"" }) })
+                let fields = [("key", key), ("amount", "1,000.50"), ("method", "bank")]
+                _ = try await owner.post("/sub-resellers/\(fixtures.subA1.id)/topup", fields, csrf: token)
+                #expect(try await owner.get("/sub-resellers").text.contains("Wallet topped up with 1,000.50."))
+                _ = try await owner.post("/sub-resellers/\(fixtures.subA1.id)/topup", fields, csrf: token)
+                #expect(try await owner.get("/sub-resellers").text.contains("This top-up was already made."))
+                #expect(try await balance("/api/v1/operators/\(fixtures.subA1.id)/wallet", catalog.ownerA) == before + 100_050)
+                _ = try await owner.post("/sub-resellers/\(fixtures.subA1.id)/topup", [("amount", "10.001")], csrf: token)
+                #expect(try await owner.get("/sub-resellers").text.contains("at most two decimals"))
+
+                let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "payer"))
+                let id = try #require(created.json["id"] as? Int, "\(created.text)")
+                _ = try await owner.post("/customers/\(id)/payments", [("amount", "500"), ("method", "mobile_money")], csrf: token)
+                #expect(try await owner.get("/customers/\(id)?tab=billing").text.contains("transaction id"), "mobile money needs its reference")
+                let paid = [("key", "k-\(id)"), ("amount", "500"), ("method", "mobile_money"), ("reference", "BK12345")]
+                _ = try await owner.post("/customers/\(id)/payments", paid, csrf: token)
+                _ = try await owner.post("/customers/\(id)/payments", paid, csrf: token)
+                let payments = try await api.get("/api/v1/payments?customer_id=\(id)", token: catalog.ownerA)
+                let items = try #require(payments.json["items"] as? [[String: Any]], "\(payments.text)")
+                #expect(items.count == 1 && items.first?["amount"] as? Int == 50_000 && items.first?["method"] as? String == "mobile_money")
+                #expect(try await owner.get("/customers/\(id)?tab=billing").text.contains("BK12345"))
+
+                var admin = PanelSession(api)
+                let adminToken = try await admin.signIn("admin")
+                let resellerBefore = try await balance("/api/v1/resellers/\(fixtures.resellerB.id)/wallet", catalog.admin)
+                _ = try await admin.post("/resellers/\(fixtures.resellerB.id)/topup", [("key", "rb-1"), ("amount", "2500"), ("method", "bank")], csrf: adminToken)
+                #expect(try await balance("/api/v1/resellers/\(fixtures.resellerB.id)/wallet", catalog.admin) == resellerBefore + 250_000)
+                // A reseller cannot fund another tenant's reseller wallet from its own pages.
+                _ = try await owner.post("/resellers/\(fixtures.resellerB.id)/topup", [("amount", "1"), ("method", "bank")], csrf: token)
+                #expect(try await balance("/api/v1/resellers/\(fixtures.resellerB.id)/wallet", catalog.admin) == resellerBefore + 250_000)
+            }
+        }
+    }
 }

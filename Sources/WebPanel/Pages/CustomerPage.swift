@@ -57,6 +57,11 @@ extension WebPanel {
                 return redirect(to: back, flash: report.sessions.isEmpty ? "No open session to disconnect." : "Disconnect sent to \(report.sessions.count) session(s).", request: request)
             }
         }
+        pages.post("customers/{id}/payments") { request, context in
+            try await action(request, context, back: { _ in "/customers/\(id(context))?tab=billing" }) { form, page in
+                try await recordPayment(form, page, id: try context.parameters.requireID("id"))
+            }
+        }
         pages.post("customers/{id}/password") { request, context in
             let id = try context.parameters.requireID("id")
             return try await form(request, context) { _, page in
@@ -229,9 +234,8 @@ extension WebPanel {
         var body: [String: Any] = [:]
         if let packageID = try form.int64("package_id") { body["package_id"] = packageID }
         if let days = try form.int("days") { body["days"] = days }
-        if let amount = form["payment_amount"] {
-            guard let value = Decimal(string: amount), value >= 0 else { throw PlatformError.invalidInput(field: "payment_amount", reason: "must be an amount") }
-            var payment: [String: Any] = ["amount": NSDecimalNumber(decimal: value * 100).int64Value, "method": form["payment_method"] ?? "cash"]
+        if let amount = try form.amount("payment_amount") {
+            var payment: [String: Any] = ["amount": amount, "method": form["payment_method"] ?? "cash"]
             if let reference = form["payment_reference"] { payment["reference"] = reference }
             body["payment"] = payment
         }
@@ -248,6 +252,24 @@ extension WebPanel {
         let expires = Display.time(iso: (answer["customer"] as? [String: Any])?["expires_at"] ?? answer["expires_at"])
         let text = result.replayed ? "This recharge was already done." : "Recharged" + (expires.map { ", valid until \($0)" } ?? "") + "."
         return redirect(to: "/customers/\(id)", flash: text, request: page.request)
+    }
+
+    /// A payment taken from the customer (cash, bank, mobile money): it pays the oldest open invoices first
+    /// and reactivates a customer suspended for them, as `POST /api/v1/customers/{id}/payments` does.
+    func recordPayment(_ form: PanelForm, _ page: PanelRequest, id: Int64) async throws -> Response {
+        try require(.billingWrite, page)
+        var body: [String: Any] = ["method": form["method"] ?? "cash"]
+        if let amount = try form.amount("amount") { body["amount"] = amount }
+        if let reference = form["reference"] { body["reference"] = reference }
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let input = try AppJSON.decoder.decode(PaymentInput.self, from: data)
+        let result = try await billing.recordPayment(customerID: id, by: page.actor, input, key: "panel:" + (form["key"] ?? UUID().uuidString), body: data)
+        guard (200..<300).contains(result.status) else {
+            let message = (try? ViewValue.object(result.body)["error"] as? [String: Any])?["message"] as? String ?? "The payment was refused."
+            return redirect(to: "/customers/\(id)?tab=billing", flash: message, error: true, request: page.request)
+        }
+        let text = result.replayed ? "This payment was already recorded." : "Payment of \(Display.money(Int(body["amount"] as? Int64 ?? 0))) recorded."
+        return redirect(to: "/customers/\(id)?tab=billing", flash: text, request: page.request)
     }
 
     func editForm(_ page: PanelRequest, id: Int64) async throws -> Response {

@@ -1,4 +1,5 @@
 import AuthService
+import BillingService
 import Foundation
 import Hummingbird
 import Platform
@@ -25,6 +26,20 @@ extension WebPanel {
                 let tenant = try await auth.updateReseller(id: try context.parameters.requireID("id"), by: page.principal, name: nil, status: status)
                 let done = status == .suspended ? "suspended; its sessions and tokens ended" : "active again"
                 return redirect(to: "/resellers", flash: "Reseller \(tenant.name) \(done).", request: request)
+            }
+        }
+        pages.post("resellers/{id}/topup") { request, context in
+            try await action(request, context, back: { _ in "/resellers" }) { form, page in
+                try await topUp(form, page, back: "/resellers") { input, key, body in
+                    try await billing.fundResellerWallet(tenantID: try context.parameters.requireID("id"), by: page.actor, input, key: key, body: body)
+                }
+            }
+        }
+        pages.post("sub-resellers/{id}/topup") { request, context in
+            try await action(request, context, back: { _ in "/sub-resellers" }) { form, page in
+                try await topUp(form, page, back: "/sub-resellers") { input, key, body in
+                    try await billing.fundOperatorWallet(id: try context.parameters.requireID("id"), by: page.actor, input, key: key, body: body)
+                }
             }
         }
         pages.get("sub-resellers") { request, context in try await page(request, context) { try await subResellerList($0) } }
@@ -54,6 +69,25 @@ extension WebPanel {
         }
     }
 
+    /// A wallet top-up from a row's form (the ISP funds a reseller, a reseller its sub-reseller), under the
+    /// form's own idempotency key: a double submit pays once.
+    func topUp(
+        _ form: PanelForm, _ page: PanelRequest, back: String,
+        _ fund: (TopUpInput, String, Data) async throws -> MoneyResult
+    ) async throws -> Response {
+        try require(.billingWrite, page)
+        let amount = try form.amount("amount")
+        let input = TopUpInput(amount: amount, method: form["method"] ?? "cash", reference: form["reference"], note: form["note"])
+        let body = Data("\(amount ?? 0)|\(form["method"] ?? "cash")|\(form["reference"] ?? "")".utf8)
+        let result = try await fund(input, "panel:" + (form["key"] ?? UUID().uuidString), body)
+        guard (200..<300).contains(result.status) else {
+            let message = (try? ViewValue.object(result.body)["error"] as? [String: Any])?["message"] as? String ?? "The top-up was refused."
+            return redirect(to: back, flash: message, error: true, request: page.request)
+        }
+        let text = result.replayed ? "This top-up was already made." : "Wallet topped up with \(Display.money(Int(amount ?? 0)))."
+        return redirect(to: back, flash: text, request: page.request)
+    }
+
     func resellerList(_ page: PanelRequest) async throws -> Response {
         guard page.principal.isAdmin else { throw PlatformError.notFound("page") }
         let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page") ?? "100")
@@ -62,6 +96,7 @@ extension WebPanel {
             var row = item
             row["created"] = Display.time(iso: item["created_at"])
             row["suspended"] = item["status"] as? String == "suspended"
+            row["key"] = UUID().uuidString
             return row
         }
         return try views.page("resellers", ["rows": rows, "total": resellers.total], request: page, title: "Resellers", section: "resellers")
@@ -74,9 +109,12 @@ extension WebPanel {
             var row = item
             row["created"] = Display.time(iso: item["created_at"])
             row["suspended"] = item["status"] as? String == "suspended"
+            row["key"] = UUID().uuidString
             return row
         }
-        let data: [String: Any] = ["rows": rows, "can_write": page.principal.permissions.contains(.operatorsWrite)]
+        let data: [String: Any] = [
+            "rows": rows, "can_write": page.principal.permissions.contains(.operatorsWrite), "can_pay": page.principal.permissions.contains(.billingWrite),
+        ]
         return try views.page("sub-resellers", data, request: page, title: "Sub-resellers", section: "sub-resellers")
     }
 

@@ -52,10 +52,7 @@ extension WebPanel {
                 for name in ["download_mbps", "upload_mbps"] {
                     if let value = try form.int64(name) { body[name.replacingOccurrences(of: "mbps", with: "kbps")] = value * 1024 }
                 }
-                if let price = form["price"] {
-                    guard let value = Decimal(string: price), value >= 0 else { throw PlatformError.invalidInput(field: "price", reason: "must be an amount") }
-                    body["price"] = NSDecimalNumber(decimal: value * 100).int64Value
-                }
+                if let price = try form.amount("price") { body["price"] = price }
                 let input = try AppJSON.decoder.decode(PackageInput.self, from: try JSONSerialization.data(withJSONObject: body))
                 let created = try await billing.createPackage(by: page.principal, input)
                 return redirect(to: "/packages", flash: "Package \(created.name) created.", request: request)
@@ -63,14 +60,11 @@ extension WebPanel {
         }
         pages.post("packages/{id}/assign") { request, context in
             try await action(request, context, back: { _ in "/packages" }) { form, page in
-                guard let price = form["price"], let value = Decimal(string: price), value >= 0 else {
-                    throw PlatformError.invalidInput(field: "price", reason: "must be an amount")
-                }
                 let target = try form.int64("target_id")
                 let assignment = try await billing.assign(
                     packageID: try context.parameters.requireID("id"), by: page.principal,
                     resellerID: page.principal.isAdmin ? target : nil, operatorID: page.principal.isAdmin ? nil : target,
-                    price: NSDecimalNumber(decimal: value * 100).int64Value
+                    price: try form.amount("price")
                 )
                 _ = assignment
                 return redirect(to: "/packages", flash: "Package assigned.", request: request)

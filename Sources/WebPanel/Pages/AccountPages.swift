@@ -11,13 +11,23 @@ extension WebPanel {
         pages.post("custom-fields") { request, context in
             try await action(request, context, back: { _ in "/custom-fields" }) { form, page in
                 try require(.customersWrite, page)
-                let options = form["options"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
                 let input = CustomFieldInput(
-                    key: form["key"], name: form["name"], type: form["type"], options: options, required: form["required"] != nil,
+                    key: form["key"], name: form["name"], type: form["type"], options: Self.options(form["options"]), required: form["required"] != nil,
                     order: try form.int("order")
                 )
                 let field = try await customers.createCustomField(by: page.principal, input)
                 return redirect(to: "/custom-fields", flash: "Field \(field.name) added.", request: request)
+            }
+        }
+        pages.post("custom-fields/{id}") { request, context in
+            try await action(request, context, back: { _ in "/custom-fields" }) { form, page in
+                try require(.customersWrite, page)
+                let input = CustomFieldInput(
+                    key: nil, name: form["name"], type: nil, options: Self.options(form["options"]), required: form["required"] != nil,
+                    order: try form.int("order")
+                )
+                let field = try await customers.updateCustomField(id: try context.parameters.requireID("id"), by: page.principal, input)
+                return redirect(to: "/custom-fields", flash: "Field \(field.name) saved.", request: request)
             }
         }
         pages.post("custom-fields/{id}/delete") { request, context in
@@ -49,6 +59,11 @@ extension WebPanel {
                 return redirect(to: "/tokens", flash: "Token revoked.", request: request)
             }
         }
+    }
+
+    /// A choice field's options as typed: comma-separated, blanks dropped.
+    static func options(_ text: String?) -> [String]? {
+        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }
 
     func customFieldList(_ page: PanelRequest) async throws -> Response {

@@ -62,6 +62,16 @@ extension WebPanel {
                 try await recordPayment(form, page, id: try context.parameters.requireID("id"))
             }
         }
+        pages.post("customers/{id}/invoices") { request, context in
+            try await action(request, context, back: { _ in "/customers/\(id(context))?tab=billing" }) { form, page in
+                try await invoiceNow(form, page, id: try context.parameters.requireID("id"))
+            }
+        }
+        pages.post("customers/{id}/invoices/{invoice_id}/void") { request, context in
+            try await action(request, context, back: { _ in "/customers/\(id(context))?tab=billing" }) { form, page in
+                try await voidInvoice(form, page, customerID: try context.parameters.requireID("id"), invoiceID: try context.parameters.requireID("invoice_id"))
+            }
+        }
         pages.post("customers/{id}/password") { request, context in
             let id = try context.parameters.requireID("id")
             return try await form(request, context) { _, page in
@@ -97,6 +107,7 @@ extension WebPanel {
         data["created"] = Display.time(customer.createdAt)
         data["deleted"] = customer.deletedAt != nil
         data["prepaid"] = customer.type.isPrepaid && customer.deletedAt == nil
+        data["invoiced"] = !customer.type.isPrepaid && customer.billingProfileID != nil && customer.deletedAt == nil
         data["can_write"] = principal.permissions.contains(.customersWrite)
         data["can_pay"] = principal.permissions.contains(.billingWrite)
         data["key"] = UUID().uuidString
@@ -126,7 +137,11 @@ extension WebPanel {
             let recent = PageRequest(page: 1, perPage: 20)
             async let invoices = billing.invoices(for: principal, filter, page: recent)
             async let payments = billing.payments(for: principal, filter, page: recent)
-            data["invoices"] = (try ViewValue.object(try await invoices)["items"] as? [[String: Any]] ?? []).map(Self.moneyRow)
+            data["invoices"] = (try ViewValue.object(try await invoices)["items"] as? [[String: Any]] ?? []).map { item in
+                var row = Self.moneyRow(item)
+                row["open"] = item["status"] as? String == "unpaid" || item["status"] as? String == "partial"
+                return row
+            }
             data["payments"] = (try ViewValue.object(try await payments)["items"] as? [[String: Any]] ?? []).map(Self.moneyRow)
         case "sessions":
             let history = try await provisioning.sessionHistory(customerID: id, for: principal, from: nil, to: nil)
@@ -244,14 +259,10 @@ extension WebPanel {
         // The form carries its own idempotency key: sending it twice (a double click, a reload) recharges once.
         let key = form["key"] ?? UUID().uuidString
         let result = try await billing.recharge(customerID: id, by: page.actor, input, key: "panel:" + key, body: data)
-        guard (200..<300).contains(result.status) else {
-            let message = (try? ViewValue.object(result.body)["error"] as? [String: Any])?["message"] as? String ?? "The recharge was refused."
-            return redirect(to: "/customers/\(id)", flash: message, error: true, request: page.request)
+        return try moneyRedirect(result, back: "/customers/\(id)", page: page, replayed: "This recharge was already done.") { answer in
+            let expires = Display.time(iso: (answer["customer"] as? [String: Any])?["expires_at"] ?? answer["expires_at"])
+            return "Recharged" + (expires.map { ", valid until \($0)" } ?? "") + "."
         }
-        let answer = try ViewValue.object(result.body)
-        let expires = Display.time(iso: (answer["customer"] as? [String: Any])?["expires_at"] ?? answer["expires_at"])
-        let text = result.replayed ? "This recharge was already done." : "Recharged" + (expires.map { ", valid until \($0)" } ?? "") + "."
-        return redirect(to: "/customers/\(id)", flash: text, request: page.request)
     }
 
     /// A payment taken from the customer (cash, bank, mobile money): it pays the oldest open invoices first
@@ -264,12 +275,31 @@ extension WebPanel {
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         let input = try AppJSON.decoder.decode(PaymentInput.self, from: data)
         let result = try await billing.recordPayment(customerID: id, by: page.actor, input, key: "panel:" + (form["key"] ?? UUID().uuidString), body: data)
-        guard (200..<300).contains(result.status) else {
-            let message = (try? ViewValue.object(result.body)["error"] as? [String: Any])?["message"] as? String ?? "The payment was refused."
-            return redirect(to: "/customers/\(id)?tab=billing", flash: message, error: true, request: page.request)
+        return try moneyRedirect(result, back: "/customers/\(id)?tab=billing", page: page, replayed: "This payment was already recorded.") { _ in
+            "Payment of \(Display.money(Int(body["amount"] as? Int64 ?? 0))) recorded."
         }
-        let text = result.replayed ? "This payment was already recorded." : "Payment of \(Display.money(Int(body["amount"] as? Int64 ?? 0))) recorded."
-        return redirect(to: "/customers/\(id)?tab=billing", flash: text, request: page.request)
+    }
+
+    /// The invoice of the period due now (monthly customers), as the scheduler would make it.
+    func invoiceNow(_ form: PanelForm, _ page: PanelRequest, id: Int64) async throws -> Response {
+        try require(.billingWrite, page)
+        let data = Data("{}".utf8)
+        let input = try AppJSON.decoder.decode(ManualInvoiceInput.self, from: data)
+        let result = try await billing.createInvoice(customerID: id, by: page.actor, input, key: "panel:" + (form["key"] ?? UUID().uuidString), body: data)
+        return try moneyRedirect(result, back: "/customers/\(id)?tab=billing", page: page, replayed: "This invoice was already made.") { answer in
+            "Invoice \(answer["code"] as? String ?? "") made: \(Display.money(answer["total"] as? Int ?? 0))."
+        }
+    }
+
+    /// Voids an invoice (its payments stay as the customer's credit), with a reason.
+    func voidInvoice(_ form: PanelForm, _ page: PanelRequest, customerID: Int64, invoiceID: Int64) async throws -> Response {
+        try require(.billingWrite, page)
+        let data = try JSONSerialization.data(withJSONObject: ["reason": form["reason"] ?? "voided in the panel"], options: [.sortedKeys])
+        let input = try AppJSON.decoder.decode(VoidInput.self, from: data)
+        let result = try await billing.voidInvoice(id: invoiceID, by: page.actor, input, key: "panel:void:\(invoiceID)", body: data)
+        return try moneyRedirect(result, back: "/customers/\(customerID)?tab=billing", page: page, replayed: "This invoice was already voided.") { answer in
+            "Invoice \(answer["code"] as? String ?? "") voided."
+        }
     }
 
     func editForm(_ page: PanelRequest, id: Int64) async throws -> Response {

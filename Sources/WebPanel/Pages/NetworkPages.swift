@@ -80,12 +80,9 @@ extension WebPanel {
         let input = TopUpInput(amount: amount, method: form["method"] ?? "cash", reference: form["reference"], note: form["note"])
         let body = Data("\(amount ?? 0)|\(form["method"] ?? "cash")|\(form["reference"] ?? "")".utf8)
         let result = try await fund(input, "panel:" + (form["key"] ?? UUID().uuidString), body)
-        guard (200..<300).contains(result.status) else {
-            let message = (try? ViewValue.object(result.body)["error"] as? [String: Any])?["message"] as? String ?? "The top-up was refused."
-            return redirect(to: back, flash: message, error: true, request: page.request)
+        return try moneyRedirect(result, back: back, page: page, replayed: "This top-up was already made.") { _ in
+            "Wallet topped up with \(Display.money(Int(amount ?? 0)))."
         }
-        let text = result.replayed ? "This top-up was already made." : "Wallet topped up with \(Display.money(Int(amount ?? 0)))."
-        return redirect(to: back, flash: text, request: page.request)
     }
 
     func resellerList(_ page: PanelRequest) async throws -> Response {

@@ -1,4 +1,5 @@
 import AuthService
+import BillingService
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -56,6 +57,19 @@ extension WebPanel {
         let prefix = field + ": "
         let reason = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
         return (field, reason)
+    }
+
+    /// After a money-moving request (idempotent under the form's key): back to `back` with what happened,
+    /// the service's refusal as an error, or word that this form was already sent.
+    func moneyRedirect(
+        _ result: MoneyResult, back: String, page: PanelRequest, replayed: String, done: ([String: Any]) -> String
+    ) throws -> Response {
+        let answer = try ViewValue.object(result.body)
+        guard (200..<300).contains(result.status) else {
+            let message = (answer["error"] as? [String: Any])?["message"] as? String ?? "The request was refused."
+            return redirect(to: back, flash: message, error: true, request: page.request)
+        }
+        return redirect(to: back, flash: result.replayed ? replayed : done(answer), request: page.request)
     }
 
     func require(_ permission: Permission, _ page: PanelRequest) throws {

@@ -2,6 +2,7 @@ import AuthService
 import Foundation
 import HTTPTypes
 import Platform
+import ProvisioningService
 import TenantRouter
 import TestSupport
 import Testing
@@ -457,6 +458,50 @@ struct PanelSession {
                 // A reseller cannot fund another tenant's reseller wallet from its own pages.
                 _ = try await owner.post("/resellers/\(fixtures.resellerB.id)/topup", [("amount", "1"), ("method", "bank")], csrf: token)
                 #expect(try await balance("/api/v1/resellers/\(fixtures.resellerB.id)/wallet", catalog.admin) == resellerBefore + 250_000)
+            }
+        }
+    }
+
+    @Test func theISPAddsARouterTestsItAndPushesItsConfiguration() async throws {
+        try await TestApp.with { test in
+            _ = try await Fixtures.make(test)
+            try await RouterOSSimulator.with(username: "panel-push", password: "Panel-Push-1") { simulator in
+                try await test.http { api in
+                    let adminToken = try await api.login("admin", Fixtures.password)
+                    let package = try await api.post("/api/v1/packages", token: adminToken, json: [
+                        "name": "Home 10M", "customer_type": "pppoe_monthly", "download_kbps": 10240, "upload_kbps": 5120, "price": 80_000,
+                        "ip_pool": "pool-home", "ppp_profile": "home-10m",
+                    ])
+                    #expect(package.status == .created, "\(package.text)")
+                    var admin = PanelSession(api)
+                    let token = try await admin.signIn("admin")
+                    let added = try await admin.post("/routers", [
+                        ("name", "Mirpur POP"), ("nas_ip", "10.92.0.1"), ("radius_secret", "Panel-Radius-1"), ("api_host", "127.0.0.1"),
+                        ("api_port", String(simulator.port)), ("api_username", "panel-push"), ("api_password", "Panel-Push-1"),
+                        ("disconnect_method", "radius"), ("location", "Mirpur-10"),
+                    ], csrf: token)
+                    #expect(added.status == .seeOther)
+                    let page = try await admin.get("/routers")
+                    #expect(page.text.contains("Router Mirpur POP added") && page.text.contains("10.92.0.1") && !page.text.contains("Panel-Push-1"))
+                    let id = try #require(page.text.range(of: "action=\"/routers/").map { range in
+                        String(page.text[range.upperBound...].prefix { $0.isNumber })
+                    })
+                    _ = try await admin.post("/routers/\(id)/test", [], csrf: token)
+                    #expect(try await admin.get("/routers").text.contains("Mirpur POP: the API answered."))
+                    let pushed = try await admin.post("/routers/\(id)/configure", [("pools", "pool-home=10.10.0.2-10.10.255.254\n")], csrf: token)
+                    #expect(pushed.status == .ok && pushed.text.contains("Configuration of Mirpur POP: done"), "\(pushed.text.prefix(0))")
+                    #expect(pushed.text.contains("created"))
+                    #expect(simulator.rows("/ip/pool").contains { $0["name"] == "pool-home" && $0["ranges"] == "10.10.0.2-10.10.255.254" })
+                    let bad = try await admin.post("/routers/\(id)/configure", [("pools", "pool-home=not-a-range")], csrf: token)
+                    #expect(bad.status == .seeOther)
+                    #expect(try await admin.get("/routers").text.contains("flash-error"))
+                    // A reseller sees no add form and cannot push.
+                    var owner = PanelSession(api)
+                    let ownerToken = try await owner.signIn("owner-a")
+                    #expect(!(try await owner.get("/routers")).text.contains("id=\"router-form\""))
+                    _ = try await owner.post("/routers/\(id)/configure", [("pools", "")], csrf: ownerToken)
+                    #expect(try await owner.get("/routers").text.contains("flash-error"))
+                }
             }
         }
     }

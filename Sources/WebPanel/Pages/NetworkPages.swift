@@ -59,6 +59,36 @@ extension WebPanel {
             }
         }
         pages.get("routers") { request, context in try await page(request, context) { try await routerList($0) } }
+        pages.post("routers") { request, context in
+            try await action(request, context, back: { _ in "/routers" }) { form, page in
+                // The form's fields as the API's body: the same decoding and checks as `POST /api/v1/routers`.
+                var body: [String: Any] = [:]
+                for name in ["name", "nas_ip", "radius_secret", "api_host", "api_username", "location", "disconnect_method"] {
+                    if let value = form[name] { body[name] = value }
+                }
+                if let password = form.fields.first(where: { $0.name == "api_password" })?.value, !password.isEmpty { body["api_password"] = password }
+                for name in ["api_port", "coa_port"] { if let value = try form.int(name) { body[name] = value } }
+                body["api_tls"] = form["api_tls"] != nil
+                let input = try AppJSON.decoder.decode(RouterInput.self, from: try JSONSerialization.data(withJSONObject: body))
+                let router = try await provisioning.createRouter(by: page.principal, input)
+                return redirect(to: "/routers", flash: "Router \(router.name) added; FreeRADIUS accepts it as a client now.", request: request)
+            }
+        }
+        pages.post("routers/{id}/configure") { request, context in
+            try await form(request, context) { form, page in
+                do {
+                    // `name=ranges` per line: the address ranges of the pools the packages name, on this router.
+                    let pools = (form["pools"] ?? "").split(whereSeparator: \.isNewline).compactMap { line -> PoolInput? in
+                        let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                        return parts.count == 2 && !parts[0].isEmpty ? PoolInput(name: parts[0], ranges: parts[1]) : nil
+                    }
+                    let report = try await provisioning.configureRouter(id: try context.parameters.requireID("id"), pools: pools, by: page.principal)
+                    return try await routerList(page, report: report)
+                } catch let error as any ServiceError {
+                    return redirect(to: "/routers", flash: error.message, error: true, request: request)
+                }
+            }
+        }
         pages.post("routers/{id}/test") { request, context in
             try await action(request, context, back: { _ in "/routers" }) { _, page in
                 let router = try await provisioning.testRouter(id: try context.parameters.requireID("id"), by: page.principal)
@@ -115,7 +145,7 @@ extension WebPanel {
         return try views.page("sub-resellers", data, request: page, title: "Sub-resellers", section: "sub-resellers")
     }
 
-    func routerList(_ page: PanelRequest) async throws -> Response {
+    func routerList(_ page: PanelRequest, report: RouterConfigureReport? = nil) async throws -> Response {
         let routers = try await provisioning.routers(for: page.principal, page: PageRequest(page: 1, perPage: 200))
         let rows = try ViewValue.list(routers.items).map { item -> [String: Any] in
             var row = item
@@ -125,6 +155,13 @@ extension WebPanel {
             row["test_failed"] = test?["ok"] as? Bool == false
             return row
         }
-        return try views.page("routers", ["rows": rows, "admin": page.principal.isAdmin], request: page, title: "Routers", section: "routers")
+        var data: [String: Any] = ["rows": rows, "admin": page.principal.isAdmin]
+        if let report {
+            // What the push did, item by item (created, updated, unchanged, skipped, failed).
+            var view = try ViewValue.encoded(report)
+            view["name"] = routers.items.first { $0.id == report.routerID }?.name ?? "#\(report.routerID)"
+            data["report"] = view
+        }
+        return try views.page("routers", data, request: page, title: "Routers", section: "routers")
     }
 }

@@ -62,6 +62,7 @@ struct PanelViews: Sendable {
             ("wallet", "/billing/wallet", "Wallet", 1),
             ("summary", "/billing/summary", "Summary", 1),
             ("suspensions", "/billing/suspensions", "Suspension log", 1),
+            ("profiles", "/billing/profiles", "Billing profiles", 1),
             ("routers", "/routers", "Routers", 0),
             ("resellers", "/resellers", "Resellers", 0),
             ("sub-resellers", "/sub-resellers", "Sub-resellers", 0),

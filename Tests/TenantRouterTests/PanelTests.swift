@@ -321,6 +321,14 @@ struct PanelSession {
                 let form = try await browser.get("/customers/new?type=other")
                 #expect(form.text.contains("name=\"cf.building\"") && form.text.contains("<option value=\"B\">B</option>"))
 
+                _ = try await browser.post("/reports/btrc/template", [("columns", "client_name = Name\nphone\nnot_a_field = X")], csrf: token)
+                #expect(try await browser.get("/reports/btrc").text.contains("flash-error"))
+                _ = try await browser.post("/reports/btrc/template", [("columns", "client_name = Name\nphone")], csrf: token)
+                let report = try await browser.get("/reports/btrc")
+                #expect(report.text.contains("columns are saved") && report.text.contains("<th>Name</th><th>phone</th>"))
+                _ = try await browser.post("/reports/btrc/template", [("reset", "1")], csrf: token)
+                #expect(try await browser.get("/reports/btrc").text.contains("<th>Operator Name</th>"))
+
                 _ = try await browser.post("/zones", [("name", "Uttara")], csrf: token)
                 let log = try await browser.get("/activity")
                 #expect(log.status == .ok)
@@ -388,11 +396,19 @@ struct PanelSession {
                 #expect(refused.status == .seeOther)
                 #expect(try await admin.get("/packages").text.contains("flash-error"))
 
+                _ = try await admin.post("/billing/profiles", [("name", "Cycle 10"), ("cycle_day", "10"), ("due_days", "5"), ("auto_invoice", "1")], csrf: token)
+                let profiles = try await admin.get("/billing/profiles")
+                #expect(profiles.text.contains("Billing profile Cycle 10 created.") && profiles.text.contains("<td>5 days</td>"))
+                _ = try await admin.post("/billing/profiles", [("name", "Bad"), ("cycle_day", "31")], csrf: token)
+                #expect(try await admin.get("/billing/profiles").text.contains("flash-error"))
+                _ = try await admin.post("/packages/\(id)", [("price", "650"), ("status", "active")], csrf: token)
+                #expect(try await admin.get("/packages").text.contains("Package Home 15 Mbps saved (active)."))
                 _ = try await admin.post("/packages/\(id)/assign", [("target_id", String(fixtures.resellerA.id)), ("price", "450")], csrf: token)
                 var owner = PanelSession(api)
                 _ = try await owner.signIn("owner-a")
                 let ownPackages = try await owner.get("/packages")
-                #expect(ownPackages.text.contains("Home 15 Mbps") && ownPackages.text.contains("450.00"), "the reseller sees it at its price")
+                #expect(ownPackages.text.contains("Home 15 Mbps") && ownPackages.text.contains("450.00") && ownPackages.text.contains("650.00"),
+                        "the reseller sees its price beside the customer's")
                 var other = PanelSession(api)
                 _ = try await other.signIn("owner-b")
                 #expect(!(try await other.get("/packages")).text.contains("Home 15 Mbps"))
@@ -447,6 +463,10 @@ struct PanelSession {
                 let invoiceID = try #require(invoice["id"] as? Int)
                 _ = try await owner.post("/customers/\(billedID)/invoices/\(invoiceID)/void", [("reason", "voided in the panel")], csrf: token)
                 #expect(try await owner.get("/customers/\(billedID)?tab=billing").text.contains("voided."))
+                _ = try await owner.post("/customers/\(billedID)/terms", [("special_price", "700"), ("discount", "50.50"), ("note", "old customer")], csrf: token)
+                let terms = try await api.get("/api/v1/customers/\(billedID)/billing-terms", token: catalog.ownerA)
+                #expect(terms.json["special_price"] as? Int == 70_000 && terms.json["discount"] as? Int == 5_050, "\(terms.text)")
+                #expect(try await owner.get("/customers/\(billedID)?tab=billing").text.contains("value=\"700.00\""))
                 let voided = try await api.get("/api/v1/invoices?customer_id=\(billedID)", token: catalog.ownerA)
                 #expect((voided.json["items"] as? [[String: Any]])?.first?["status"] as? String == "void", "\(voided.text)")
 
@@ -495,10 +515,15 @@ struct PanelSession {
                     let bad = try await admin.post("/routers/\(id)/configure", [("pools", "pool-home=not-a-range")], csrf: token)
                     #expect(bad.status == .seeOther)
                     #expect(try await admin.get("/routers").text.contains("flash-error"))
-                    // A reseller sees no add form and cannot push.
+                    // A reseller sees the router once it is assigned to it, never the add form, and cannot push.
                     var owner = PanelSession(api)
                     let ownerToken = try await owner.signIn("owner-a")
-                    #expect(!(try await owner.get("/routers")).text.contains("id=\"router-form\""))
+                    #expect(!(try await owner.get("/routers")).text.contains("Mirpur POP"))
+                    let resellerA = try #require(try await test.app.auth.principal(forUsername: "owner-a")).tenantID
+                    _ = try await admin.post("/routers/\(id)/assignments", [("tenant_ids", String(resellerA))], csrf: token)
+                    #expect(try await admin.get("/routers").text.contains("Mirpur POP serves 1 reseller."))
+                    let ownerRouters = try await owner.get("/routers")
+                    #expect(ownerRouters.text.contains("Mirpur POP") && !ownerRouters.text.contains("id=\"router-form\""))
                     _ = try await owner.post("/routers/\(id)/configure", [("pools", "")], csrf: ownerToken)
                     #expect(try await owner.get("/routers").text.contains("flash-error"))
                 }

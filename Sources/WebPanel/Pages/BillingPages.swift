@@ -11,6 +11,22 @@ extension WebPanel {
         pages.get("billing/wallet") { request, context in try await page(request, context) { try await walletPage($0) } }
         pages.get("billing/summary") { request, context in try await page(request, context) { try await summaryPage($0) } }
         pages.get("billing/suspensions") { request, context in try await page(request, context) { try await suspensionList($0) } }
+        pages.get("billing/profiles") { request, context in try await page(request, context) { try await profileList($0) } }
+        pages.post("billing/profiles") { request, context in
+            try await action(request, context, back: { _ in "/billing/profiles" }) { form, page in
+                var input = BillingProfileInput()
+                input.name = form["name"]
+                input.cycleDay = try form.int("cycle_day")
+                input.dueDays = try form.int("due_days")
+                input.graceDays = try form.int("grace_days")
+                input.autoInvoice = form["auto_invoice"] != nil
+                input.autoSuspend = form["auto_suspend"] != nil
+                input.autoReactivate = form["auto_reactivate"] != nil
+                input.cycleEndsWithMonth = form["cycle_ends_with_month"] != nil
+                let profile = try await billing.createBillingProfile(by: page.principal, input)
+                return redirect(to: "/billing/profiles", flash: "Billing profile \(profile.name) created.", request: request)
+            }
+        }
     }
 
     /// A money list's page: its rows with amounts and times written for people, and the pager's links.
@@ -94,6 +110,12 @@ extension WebPanel {
             "totals": written(answer["totals"] as? [String: Any] ?? [:]),
         ]
         return try views.page("summary", data, request: page, title: "Billing summary", section: "summary")
+    }
+
+    func profileList(_ page: PanelRequest) async throws -> Response {
+        let profiles = try await billing.listBillingProfiles(for: page.principal, page: PageRequest(page: 1, perPage: 200))
+        let data: [String: Any] = ["rows": try ViewValue.list(profiles.items), "admin": page.principal.isAdmin]
+        return try views.page("profiles", data, request: page, title: "Billing profiles", section: "profiles")
     }
 
     func suspensionList(_ page: PanelRequest) async throws -> Response {

@@ -72,6 +72,18 @@ extension WebPanel {
                 try await voidInvoice(form, page, customerID: try context.parameters.requireID("id"), invoiceID: try context.parameters.requireID("invoice_id"))
             }
         }
+        pages.post("customers/{id}/terms") { request, context in
+            try await action(request, context, back: { _ in "/customers/\(id(context))?tab=billing" }) { form, page in
+                try require(.billingWrite, page)
+                let customerID = try context.parameters.requireID("id")
+                // Blank clears: the customer pays the package's price again.
+                var body: [String: Any] = ["special_price": try form.amount("special_price") ?? NSNull(), "discount": try form.amount("discount") ?? NSNull()]
+                body["note"] = form["note"] ?? NSNull()
+                let input = try AppJSON.decoder.decode(BillingTermsInput.self, from: try JSONSerialization.data(withJSONObject: body))
+                _ = try await billing.setBillingTerms(customerID: customerID, by: page.actor, input)
+                return redirect(to: "/customers/\(customerID)?tab=billing", flash: "Billing terms saved.", request: request)
+            }
+        }
         pages.post("customers/{id}/password") { request, context in
             let id = try context.parameters.requireID("id")
             return try await form(request, context) { _, page in
@@ -143,6 +155,13 @@ extension WebPanel {
                 return row
             }
             data["payments"] = (try ViewValue.object(try await payments)["items"] as? [[String: Any]] ?? []).map(Self.moneyRow)
+            if !customer.type.isPrepaid, customer.deletedAt == nil, let terms = try? ViewValue.object(try await billing.billingTerms(customerID: id, for: principal)) {
+                data["terms"] = [
+                    "special_price": (terms["special_price"] as? Int).map { Display.money($0).replacingOccurrences(of: ",", with: "") } ?? "",
+                    "discount": (terms["discount"] as? Int).map { Display.money($0).replacingOccurrences(of: ",", with: "") } ?? "",
+                    "note": terms["note"] as? String ?? "",
+                ]
+            }
         case "sessions":
             let history = try await provisioning.sessionHistory(customerID: id, for: principal, from: nil, to: nil)
             let view = try ViewValue.encoded(history)

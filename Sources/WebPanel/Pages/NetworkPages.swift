@@ -89,6 +89,14 @@ extension WebPanel {
                 }
             }
         }
+        pages.post("routers/{id}/assignments") { request, context in
+            try await action(request, context, back: { _ in "/routers" }) { form, page in
+                let ids = form.all("tenant_ids").compactMap { Int64($0) }
+                let router = try await provisioning.assignRouter(id: try context.parameters.requireID("id"), tenantIDs: ids, by: page.principal)
+                let whom = ids.isEmpty ? "no reseller" : "\(ids.count) reseller\(ids.count == 1 ? "" : "s")"
+                return redirect(to: "/routers", flash: "\(router.name) serves \(whom).", request: request)
+            }
+        }
         pages.post("routers/{id}/test") { request, context in
             try await action(request, context, back: { _ in "/routers" }) { _, page in
                 let router = try await provisioning.testRouter(id: try context.parameters.requireID("id"), by: page.principal)
@@ -155,7 +163,16 @@ extension WebPanel {
             row["test_failed"] = test?["ok"] as? Bool == false
             return row
         }
-        var data: [String: Any] = ["rows": rows, "admin": page.principal.isAdmin]
+        var rows2 = rows
+        if page.principal.isAdmin {
+            // Which resellers may put customers on each router (none chosen: every reseller).
+            let resellers = try await auth.listResellers(by: page.principal, page: PageRequest(page: 1, perPage: 200)).items
+            for index in rows2.indices {
+                let assigned = Set((rows2[index]["assigned_tenant_ids"] as? [Any] ?? []).compactMap { $0 as? Int })
+                rows2[index]["resellers"] = resellers.map { ["id": $0.id, "name": $0.name, "checked": assigned.contains(Int($0.id))] }
+            }
+        }
+        var data: [String: Any] = ["rows": rows2, "admin": page.principal.isAdmin]
         if let report {
             // What the push did, item by item (created, updated, unchanged, skipped, failed).
             var view = try ViewValue.encoded(report)

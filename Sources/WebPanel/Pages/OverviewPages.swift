@@ -58,6 +58,17 @@ extension WebPanel {
                 return redirect(to: "/packages", flash: "Package \(created.name) created.", request: request)
             }
         }
+        pages.post("packages/{id}") { request, context in
+            try await action(request, context, back: { _ in "/packages" }) { form, page in
+                var body: [String: Any] = [:]
+                if let price = try form.amount("price") { body["price"] = price }
+                if let status = form["status"] { body["status"] = status }
+                if let name = form["name"] { body["name"] = name }
+                let input = try AppJSON.decoder.decode(PackageInput.self, from: try JSONSerialization.data(withJSONObject: body))
+                let updated = try await billing.updatePackage(id: try context.parameters.requireID("id"), by: page.principal, input)
+                return redirect(to: "/packages", flash: "Package \(updated.name) saved (\(updated.status.rawValue)).", request: request)
+            }
+        }
         pages.post("packages/{id}/assign") { request, context in
             try await action(request, context, back: { _ in "/packages" }) { form, page in
                 let target = try form.int64("target_id")
@@ -214,6 +225,8 @@ extension WebPanel {
             row["type_label"] = Display.label(item["customer_type"] as? String ?? "")
             row["price_text"] = Display.money(item["price"] as? Int ?? 0)
             if let cost = item["operator_price"] as? Int { row["cost_text"] = Display.money(cost) }
+            row["price_plain"] = Display.money(item["price"] as? Int ?? 0).replacingOccurrences(of: ",", with: "")
+            row["archived"] = item["status"] as? String == "archived"
             row["speed"] = "\((item["download_kbps"] as? Int ?? 0) / 1024) / \((item["upload_kbps"] as? Int ?? 0) / 1024) Mbps"
             if let days = item["validity_days"] as? Int { row["validity"] = "\(days) days" }
             else if let hours = item["validity_hours"] as? Int { row["validity"] = "\(hours) hours" }

@@ -39,6 +39,20 @@ extension WebPanel {
             }
         }
         pages.get("reports/btrc") { request, context in try await page(request, context) { try await btrcPage($0) } }
+        pages.post("reports/btrc/template") { request, context in
+            try await action(request, context, back: { _ in "/reports/btrc" }) { form, page in
+                try require(.reportsRead, page)
+                // `key = Header` per line, in order; "reset" goes back to the default layout.
+                let columns: [(key: String, header: String)]? = form["reset"] != nil ? nil
+                    : (form["columns"] ?? "").split(whereSeparator: \.isNewline).compactMap { line in
+                        let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                        guard let key = parts.first, !key.isEmpty else { return nil }
+                        return (key, parts.count > 1 && !parts[1].isEmpty ? parts[1] : key)
+                    }
+                let template = try await customers.setBTRCTemplate(columns, by: page.actor)
+                return redirect(to: "/reports/btrc", flash: template.isDefault ? "The report uses the default columns." : "The report's columns are saved.", request: request)
+            }
+        }
         pages.get("reports/btrc.csv") { request, context in
             try await page(request, context) { page in
                 let report = try await btrcReport(page)
@@ -132,6 +146,9 @@ extension WebPanel {
             "rows": report.rows.count, "csv_href": "/reports/btrc.csv" + query, "xlsx_href": "/reports/btrc.xlsx" + query,
             "columns": report.columns.map(\.header),
             "preview": report.rows.prefix(20).map { ["cells": $0] },
+            "template": report.columns.map { "\($0.field.rawValue) = \($0.header)" }.joined(separator: "\n"),
+            "fields": BTRCField.allCases.map(\.rawValue).joined(separator: ", "),
+            "can_edit_template": page.principal.role != .subReseller,
         ]
         return try views.page("btrc", data, request: page, title: "BTRC report", section: "btrc")
     }

@@ -155,7 +155,7 @@ extension WebPanel {
 
     func routerList(_ page: PanelRequest, report: RouterConfigureReport? = nil) async throws -> Response {
         let routers = try await provisioning.routers(for: page.principal, page: PageRequest(page: 1, perPage: 200))
-        let rows = try ViewValue.list(routers.items).map { item -> [String: Any] in
+        var rows = try ViewValue.list(routers.items).map { item -> [String: Any] in
             var row = item
             let test = item["last_test"] as? [String: Any]
             row["tested"] = Display.time(iso: test?["at"]) ?? "never"
@@ -163,16 +163,15 @@ extension WebPanel {
             row["test_failed"] = test?["ok"] as? Bool == false
             return row
         }
-        var rows2 = rows
         if page.principal.isAdmin {
             // Which resellers may put customers on each router (none chosen: every reseller).
             let resellers = try await auth.listResellers(by: page.principal, page: PageRequest(page: 1, perPage: 200)).items
-            for index in rows2.indices {
-                let assigned = Set((rows2[index]["assigned_tenant_ids"] as? [Any] ?? []).compactMap { $0 as? Int })
-                rows2[index]["resellers"] = resellers.map { ["id": $0.id, "name": $0.name, "checked": assigned.contains(Int($0.id))] }
+            for index in rows.indices {
+                let assigned = Set((rows[index]["assigned_tenant_ids"] as? [Any] ?? []).compactMap { $0 as? Int })
+                rows[index]["resellers"] = resellers.map { ["id": $0.id, "name": $0.name, "checked": assigned.contains(Int($0.id))] }
             }
         }
-        var data: [String: Any] = ["rows": rows2, "admin": page.principal.isAdmin]
+        var data: [String: Any] = ["rows": rows, "admin": page.principal.isAdmin]
         if let report {
             // What the push did, item by item (created, updated, unchanged, skipped, failed).
             var view = try ViewValue.encoded(report)

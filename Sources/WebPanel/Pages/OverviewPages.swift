@@ -72,12 +72,11 @@ extension WebPanel {
         pages.post("packages/{id}/assign") { request, context in
             try await action(request, context, back: { _ in "/packages" }) { form, page in
                 let target = try form.int64("target_id")
-                let assignment = try await billing.assign(
+                _ = try await billing.assign(
                     packageID: try context.parameters.requireID("id"), by: page.principal,
                     resellerID: page.principal.isAdmin ? target : nil, operatorID: page.principal.isAdmin ? nil : target,
                     price: try form.amount("price")
                 )
-                _ = assignment
                 return redirect(to: "/packages", flash: "Package assigned.", request: request)
             }
         }

@@ -27,18 +27,13 @@ struct PanelForm: Sendable {
     }
 
     static func read(_ request: Request) async throws -> PanelForm {
-        let contentType = request.headers[.contentType] ?? ""
-        if contentType.lowercased().hasPrefix("multipart/form-data") {
+        let media = MediaTypeText(request.headers[.contentType] ?? "")
+        if media.type == "multipart/form-data" {
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: uploadLimit) } catch is NIOTooManyBytesError {
                 throw PlatformError.payloadTooLarge(limitBytes: uploadLimit)
             }
-            let boundary = contentType.split(separator: ";").compactMap { part -> String? in
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                guard pair.lowercased().hasPrefix("boundary=") else { return nil }
-                return String(pair.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }.first
-            guard let boundary, !boundary.isEmpty else {
+            guard let boundary = media.parameters["boundary"], !boundary.isEmpty else {
                 throw PlatformError.invalidInput(field: "body", reason: "a multipart form needs a boundary")
             }
             var form = PanelForm()

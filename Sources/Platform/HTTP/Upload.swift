@@ -43,11 +43,11 @@ extension Request {
 }
 
 /// `type/subtype; key=value; …`, the type and keys lower-cased, quotes removed from values.
-struct MediaTypeText {
-    var type: String
-    var parameters: [String: String] = [:]
+package struct MediaTypeText {
+    package var type: String
+    package var parameters: [String: String] = [:]
 
-    init(_ text: String) {
+    package init(_ text: String) {
         let pieces = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         type = pieces.first?.lowercased() ?? ""
         for piece in pieces.dropFirst() {

@@ -128,10 +128,6 @@ struct PanelViews: Sendable {
         return result
     }
 
-    func error(_ page: PanelRequest, status: HTTPResponse.Status, title: String, message: String) throws -> Response {
-        try self.page("error", ["heading": title, "message": message], request: page, title: title, section: "", status: status)
-    }
-
     static func html(_ html: String, status: HTTPResponse.Status) -> Response {
         Response(
             status: status,

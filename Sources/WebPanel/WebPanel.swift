@@ -80,7 +80,7 @@ package struct WebPanel: Sendable {
     func csrfToken(for principal: Principal) -> String {
         guard case .session(let hash) = principal.credential else { return "" }
         let code = HMAC<SHA256>.authenticationCode(for: Data(hash.utf8), using: SymmetricKey(data: csrfKey))
-        return Data(code).base64URLEncoded
+        return Secrets.base64URL(Array(code))
     }
 
     /// Runs a form post: reads the form, refuses it (403) without this session's CSRF token, then `body`.
@@ -88,11 +88,11 @@ package struct WebPanel: Sendable {
         _ request: Request, _ context: AppRequestContext,
         _ body: (PanelForm, PanelRequest) async throws -> Response
     ) async throws -> Response {
-        let page = try await panelRequest(request, context)
+        let page = try PanelRequest(request: request, context: context, panel: self)
         let form = try await PanelForm.read(request)
         guard let token = form[Self.csrfField], constantTimeEqual(token, csrfToken(for: page.principal)) else {
             logger.notice("panel form without a valid CSRF token", metadata: ["path": "\(request.uri.path)", "user": "\(page.principal.username)"])
-            return try views.error(page, status: .forbidden, title: "Form expired", message: "This form was not sent from this session. Reload the page and try again.")
+            return try await renderError(page, status: .forbidden, title: "Form expired", message: "This form was not sent from this session. Reload the page and try again.")
         }
         return try await body(form, page)
     }
@@ -116,7 +116,7 @@ package struct WebPanel: Sendable {
 
     func loginForm(_ request: Request, username: String?, error: String?, status: HTTPResponse.Status) throws -> Response {
         // Before a session exists the form's token is a random value also set as a cookie (double submit).
-        let token = Self.randomToken()
+        let token = Secrets.token(prefix: "")
         var response = try views.bare("login", [
             "csrf": token, "username": username ?? "", "error": error ?? "", "next": safeNext(request.uri.queryParameters.get("next")) ?? "",
         ], status: status)
@@ -176,22 +176,14 @@ package struct WebPanel: Sendable {
     func redirect(to location: String, flash message: String, error: Bool = false, request: Request) -> Response {
         var response = redirect(to: location)
         let text = (error ? "!" : "") + message
-        response.setCookie(cookie(Self.flashCookie, Data(text.utf8).base64URLEncoded, request: request, maxAge: 60))
+        response.setCookie(cookie(Self.flashCookie, Secrets.base64URL(Array(text.utf8)), request: request, maxAge: 60))
         return response
     }
 
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64URLEncoded
-    }
 }
 
 extension Data {
-    var base64URLEncoded: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
+    /// The reverse of `Secrets.base64URL` (the flash message's cookie).
     init?(base64URLEncoded text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64.append("=") }

@@ -181,6 +181,17 @@ struct PanelSession {
                 let exported = try await subBrowser.get("/customers/export.csv?status=all")
                 #expect(exported.text.contains("sub-cust") && !exported.text.contains("own-a"))
 
+                // A sibling sub-reseller sees none of sub-a1's customers and cannot act on them.
+                var sibling = PanelSession(api)
+                let siblingToken = try await sibling.signIn("sub-a2")
+                #expect(try await sibling.get("/customers/\(subID)").status == .notFound)
+                #expect(!(try await sibling.get("/customers?status=all")).text.contains("sub-cust"))
+                _ = try await sibling.post("/customers/\(subID)/action", [("action", "suspend")], csrf: siblingToken)
+                _ = try await sibling.post("/customers/\(subID)/devices", [("mac", "AA:BB:CC:00:00:77")], csrf: siblingToken)
+                let untouched = try await api.get("/api/v1/customers/\(subID)", token: catalog.ownerA)
+                #expect(untouched.json["status"] as? String == "active", "\(untouched.text)")
+                #expect((try await api.get("/api/v1/customers/\(subID)/devices", token: catalog.ownerA).json["items"] as? [Any])?.isEmpty == true)
+
                 var other = PanelSession(api)
                 _ = try await other.signIn("owner-b")
                 #expect(try await other.get("/customers/\(ownID)").status == .notFound)

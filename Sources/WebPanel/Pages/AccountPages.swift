@@ -79,7 +79,7 @@ extension WebPanel {
             "types": Link.options([("text", "Text"), ("number", "Number"), ("date", "Date"), ("textarea", "Long text"), ("select", "Choice")], selected: "text"),
             "can_write": page.principal.permissions.contains(.customersWrite) && page.principal.role != .subReseller,
         ]
-        return try views.page("custom-fields", data, request: page, title: "Custom fields", section: "custom-fields")
+        return try await render("custom-fields", data, request: page, title: "Custom fields", section: "custom-fields")
     }
 
     func activityLog(_ page: PanelRequest) async throws -> Response {
@@ -96,12 +96,10 @@ extension WebPanel {
             return row
         }
         let filters: [(String, String?)] = ["customer_id", "actor", "action", "from", "to"].map { ($0, page.query($0)) }
-        let pages = max(1, (entries.total + pageRequest.perPage - 1) / pageRequest.perPage)
-        var data: [String: Any] = ["rows": rows, "total": entries.total, "page": pageRequest.page, "pages": pages]
+        var data: [String: Any] = ["rows": rows, "total": entries.total]
         for (name, value) in filters { data["f_\(name)"] = value ?? "" }
-        if pageRequest.page > 1 { data["prev_href"] = "/activity" + Link.query(filters + [("page", String(pageRequest.page - 1))]) }
-        if pageRequest.page < pages { data["next_href"] = "/activity" + Link.query(filters + [("page", String(pageRequest.page + 1))]) }
-        return try views.page("activity", data, request: page, title: "Activity log", section: "activity")
+        data.merge(Link.pager("/activity", filters, page: pageRequest.page, perPage: pageRequest.perPage, total: entries.total)) { $1 }
+        return try await render("activity", data, request: page, title: "Activity log", section: "activity")
     }
 
     /// A token is the admin's own: it is never made or revoked inside a reseller's view.
@@ -127,6 +125,6 @@ extension WebPanel {
             "can_write": page.principal.permissions.contains(.tokensWrite),
         ]
         if let created { data["created"] = ["name": created.name, "token": created.token] }
-        return try views.page("tokens", data, request: page, title: "API tokens", section: "tokens")
+        return try await render("tokens", data, request: page, title: "API tokens", section: "tokens")
     }
 }

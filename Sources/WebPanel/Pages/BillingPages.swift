@@ -45,11 +45,9 @@ extension WebPanel {
             return row
         }
         let total = answer["total"] as? Int ?? rows.count
-        let pages = max(1, (total + pageRequest.perPage - 1) / pageRequest.perPage)
-        var data: [String: Any] = ["rows": rows, "total": total, "page": pageRequest.page, "pages": pages]
+        var data: [String: Any] = ["rows": rows, "total": total]
         for (name, value) in filters { data["f_\(name)"] = value ?? "" }
-        if pageRequest.page > 1 { data["prev_href"] = path + Link.query(filters + [("page", String(pageRequest.page - 1))]) }
-        if pageRequest.page < pages { data["next_href"] = path + Link.query(filters + [("page", String(pageRequest.page + 1))]) }
+        data.merge(Link.pager(path, filters, page: pageRequest.page, perPage: pageRequest.perPage, total: total)) { $1 }
         return data
     }
 
@@ -63,7 +61,7 @@ extension WebPanel {
         data["statuses"] = Link.options([("", "Any status"), ("unpaid,partial", "Open"), ("unpaid", "Unpaid"), ("partial", "Partly paid"),
                                          ("paid", "Paid"), ("void", "Void")], selected: page.query("status") ?? "")
         data["csv_href"] = "/api/v1/invoices?format=csv"
-        return try views.page("invoices", data, request: page, title: "Invoices", section: "invoices")
+        return try await render("invoices", data, request: page, title: "Invoices", section: "invoices")
     }
 
     func paymentList(_ page: PanelRequest) async throws -> Response {
@@ -73,13 +71,13 @@ extension WebPanel {
         let bytes = try await billing.payments(for: page.principal, filter, page: pageRequest)
         let filters: [(String, String?)] = ["customer_id", "from", "to"].map { ($0, page.query($0)) }
         let data = try moneyPage(page, bytes: bytes, path: "/billing/payments", filters: filters, pageRequest: pageRequest)
-        return try views.page("payments", data, request: page, title: "Payments", section: "payments")
+        return try await render("payments", data, request: page, title: "Payments", section: "payments")
     }
 
     func walletPage(_ page: PanelRequest) async throws -> Response {
         try require(.billingRead, page)
         guard !page.principal.isAdmin else {
-            return try views.error(page, status: .notFound, title: "No wallet", message: "The ISP has no wallet of its own; resellers' wallets are funded from it.")
+            return try await renderError(page, status: .notFound, title: "No wallet", message: "The ISP has no wallet of its own; resellers' wallets are funded from it.")
         }
         let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
         async let wallet = billing.ownWallet(for: page.principal)
@@ -91,7 +89,7 @@ extension WebPanel {
         data["credit_limit"] = Display.money(object["credit_limit"] as? Int ?? 0)
         data["mode"] = object["mode"] as? String ?? ""
         data["currency"] = object["currency"] as? String ?? ""
-        return try views.page("wallet", data, request: page, title: "Wallet", section: "wallet")
+        return try await render("wallet", data, request: page, title: "Wallet", section: "wallet")
     }
 
     func summaryPage(_ page: PanelRequest) async throws -> Response {
@@ -109,13 +107,13 @@ extension WebPanel {
             "rows": (answer["operators"] as? [[String: Any]] ?? []).map(written),
             "totals": written(answer["totals"] as? [String: Any] ?? [:]),
         ]
-        return try views.page("summary", data, request: page, title: "Billing summary", section: "summary")
+        return try await render("summary", data, request: page, title: "Billing summary", section: "summary")
     }
 
     func profileList(_ page: PanelRequest) async throws -> Response {
         let profiles = try await billing.listBillingProfiles(for: page.principal, page: PageRequest(page: 1, perPage: 200))
         let data: [String: Any] = ["rows": try ViewValue.list(profiles.items), "admin": page.principal.isAdmin]
-        return try views.page("profiles", data, request: page, title: "Billing profiles", section: "profiles")
+        return try await render("profiles", data, request: page, title: "Billing profiles", section: "profiles")
     }
 
     func suspensionList(_ page: PanelRequest) async throws -> Response {
@@ -124,6 +122,6 @@ extension WebPanel {
         let bytes = try await billing.suspensionLog(for: page.principal, customerID: page.query("customer_id"), page: pageRequest)
         let filters: [(String, String?)] = [("customer_id", page.query("customer_id"))]
         let data = try moneyPage(page, bytes: bytes, path: "/billing/suspensions", filters: filters, pageRequest: pageRequest)
-        return try views.page("suspensions", data, request: page, title: "Suspension log", section: "suspensions")
+        return try await render("suspensions", data, request: page, title: "Suspension log", section: "suspensions")
     }
 }

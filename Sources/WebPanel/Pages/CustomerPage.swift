@@ -197,7 +197,7 @@ extension WebPanel {
                 data["show_operators"] = choices.operators.count > 1
             }
         }
-        return try views.page("customer", data, request: page, title: customer.fullName, section: "customers")
+        return try await render("customer", data, request: page, title: customer.fullName, section: "customers")
     }
 
     static func moneyRow(_ item: [String: Any]) -> [String: Any] {

@@ -62,11 +62,10 @@ extension WebPanel {
         let canWrite = page.principal.permissions.contains(.customersWrite)
         let due = principal.permissions.contains(.billingRead)
             ? try await billing.balancesDue(customerIDs: rows.compactMap { ($0["id"] as? Int).map(Int64.init) }, for: principal) : [:]
-        let pages = max(1, (result.total + result.perPage - 1) / result.perPage)
         let current = filters + [("per_page", page.query("per_page"))]
         let returnQuery = Link.query(current + [("page", page.query("page"))])
         var data: [String: Any] = [
-            "rows_html": Self.customerRows(rows, lists: lists, due: due, canWrite: canWrite), "has_rows": !rows.isEmpty, "tabs": tabs, "total": result.total, "page": result.page, "pages": pages,
+            "rows_html": Self.customerRows(rows, lists: lists, due: due, canWrite: canWrite), "has_rows": !rows.isEmpty, "tabs": tabs, "total": result.total,
             "showing": rows.isEmpty ? "0" : "\(pageRequest.offset + 1)–\(pageRequest.offset + rows.count)",
             "q": page.query("q") ?? "", "status": status == "all" ? "all" : status,
             "types": Link.options(CustomerType.allCases.map { ($0.rawValue, Display.label($0.rawValue)) }, selected: page.query("type")),
@@ -83,9 +82,10 @@ extension WebPanel {
             "bulk_operators": Link.options(lists.operators, selected: nil),
             "can_write": canWrite,
         ]
-        if result.page > 1 { data["prev_href"] = "/customers" + Link.query(current + [("page", String(result.page - 1))]) }
-        if result.page < pages { data["next_href"] = "/customers" + Link.query(current + [("page", String(result.page + 1))]) }
-        return try views.page("customers", data, request: page, title: "Customers", section: "customers")
+        data.merge(Link.pager("/customers", current, page: result.page, perPage: result.perPage, total: result.total)) { $1 }
+        var named = page
+        named.operatorName = Self.topBarName(principal, lists)
+        return try await render("customers", data, request: named, title: "Customers", section: "customers")
     }
 
     /// The list's rows (see `HTMLWriter`): select box, online dot, name and code, username, phone, type,
@@ -125,6 +125,11 @@ extension WebPanel {
             html.raw("<td><span class=\"badge "); html.text(status); html.raw("\">"); html.text(status); html.raw("</span></td></tr>\n")
         }
         return html.string
+    }
+
+    /// The top bar's name from the operators a list page read anyway.
+    static func topBarName(_ principal: Principal, _ lists: FilterChoices) -> String? {
+        principal.isAdmin ? "ISP" : lists.operatorNames[Int(principal.operatorID)]
     }
 
     struct FilterChoices: Sendable {
@@ -196,12 +201,11 @@ extension WebPanel {
             row["type_label"] = Display.label(item["type"] as? String ?? "")
             return row
         }
-        let pages = max(1, (result.total + result.perPage - 1) / result.perPage)
-        var data: [String: Any] = ["rows": rows, "q": page.query("q") ?? "", "total": result.total, "page": result.page, "pages": pages,
+        var data: [String: Any] = ["rows": rows, "q": page.query("q") ?? "", "total": result.total,
                                    "can_write": page.principal.permissions.contains(.customersWrite)]
-        if result.page > 1 { data["prev_href"] = "/customers/deleted" + Link.query([("q", page.query("q")), ("page", String(result.page - 1))]) }
-        if result.page < pages { data["next_href"] = "/customers/deleted" + Link.query([("q", page.query("q")), ("page", String(result.page + 1))]) }
-        return try views.page("deleted", data, request: page, title: "Deleted customers", section: "deleted")
+        data.merge(Link.pager("/customers/deleted", [("q", page.query("q")), ("per_page", page.query("per_page"))],
+                              page: result.page, perPage: result.perPage, total: result.total)) { $1 }
+        return try await render("deleted", data, request: page, title: "Deleted customers", section: "deleted")
     }
 
     // MARK: Add and edit
@@ -264,7 +268,7 @@ extension WebPanel {
         }
         for name in Self.idFields + Self.choiceFields { data["e_\(name)"] = errors[name] ?? "" }
         let title = customerID == nil ? "Add customer" : "Edit customer"
-        return try views.page("customer-form", data, request: page, title: title, section: customerID == nil ? "customers-new" : "customers", status: status)
+        return try await render("customer-form", data, request: page, title: title, section: customerID == nil ? "customers-new" : "customers", status: status)
     }
 
     /// The form's fields as the API's JSON body: the same decoding and checks as `POST /api/v1/customers`.

@@ -134,7 +134,7 @@ extension WebPanel {
             row["key"] = UUID().uuidString
             return row
         }
-        return try views.page("resellers", ["rows": rows, "total": resellers.total], request: page, title: "Resellers", section: "resellers")
+        return try await render("resellers", ["rows": rows, "total": resellers.total], request: page, title: "Resellers", section: "resellers")
     }
 
     func subResellerList(_ page: PanelRequest) async throws -> Response {
@@ -150,7 +150,7 @@ extension WebPanel {
         let data: [String: Any] = [
             "rows": rows, "can_write": page.principal.permissions.contains(.operatorsWrite), "can_pay": page.principal.permissions.contains(.billingWrite),
         ]
-        return try views.page("sub-resellers", data, request: page, title: "Sub-resellers", section: "sub-resellers")
+        return try await render("sub-resellers", data, request: page, title: "Sub-resellers", section: "sub-resellers")
     }
 
     func routerList(_ page: PanelRequest, report: RouterConfigureReport? = nil) async throws -> Response {
@@ -178,6 +178,6 @@ extension WebPanel {
             view["name"] = routers.items.first { $0.id == report.routerID }?.name ?? "#\(report.routerID)"
             data["report"] = view
         }
-        return try views.page("routers", data, request: page, title: "Routers", section: "routers")
+        return try await render("routers", data, request: page, title: "Routers", section: "routers")
     }
 }

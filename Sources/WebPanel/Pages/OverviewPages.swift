@@ -123,7 +123,7 @@ extension WebPanel {
             data["outstanding"] = Display.money(totals["outstanding"] as? Int ?? 0)
         }
         if let bytes = await unpaid, let object = try? ViewValue.object(bytes) { data["unpaid_invoices"] = object["total"] as? Int ?? 0 }
-        return try views.page("dashboard", data, request: page, title: "Dashboard", section: "dashboard")
+        return try await render("dashboard", data, request: page, title: "Dashboard", section: "dashboard")
     }
 
     static func localDate(_ date: Date) -> String {
@@ -161,10 +161,9 @@ extension WebPanel {
             return row
         }
         let filters: [(String, String?)] = ["q", "zone_id", "package_id", "operator_id", "nas", "sort"].map { ($0, page.query($0)) }
-        let pages = max(1, (online.matching + query.page.perPage - 1) / query.page.perPage)
         var data: [String: Any] = [
             "rows": rows, "matching": online.matching, "total": online.counts.total, "q": page.query("q") ?? "", "nas": page.query("nas") ?? "",
-            "as_of": Display.time(iso: view["as_of"]) ?? "", "page": query.page.page, "pages": pages,
+            "as_of": Display.time(iso: view["as_of"]) ?? "",
             "zones": Link.options(lists.zones, selected: page.query("zone_id")),
             "packages": Link.options(lists.packages, selected: page.query("package_id")),
             "operators": Link.options(lists.operators, selected: page.query("operator_id")), "show_operators": lists.operators.count > 1,
@@ -172,9 +171,10 @@ extension WebPanel {
             "can_write": page.principal.permissions.contains(.customersWrite),
             "back": "/online" + Link.query(filters),
         ]
-        if query.page.page > 1 { data["prev_href"] = "/online" + Link.query(filters + [("page", String(query.page.page - 1))]) }
-        if query.page.page < pages { data["next_href"] = "/online" + Link.query(filters + [("page", String(query.page.page + 1))]) }
-        return try views.page("online", data, request: page, title: "Online customers", section: "online")
+        data.merge(Link.pager("/online", filters, page: query.page.page, perPage: query.page.perPage, total: online.matching)) { $1 }
+        var named = page
+        named.operatorName = Self.topBarName(page.principal, lists)
+        return try await render("online", data, request: named, title: "Online customers", section: "online")
     }
 
     static func onlineSortLabel(_ sort: OnlineQuery.Sort) -> String {
@@ -197,7 +197,7 @@ extension WebPanel {
             "zones": try ViewValue.list(zones.items), "total": zones.total,
             "can_write": page.principal.permissions.contains(.customersWrite) && page.principal.role != .subReseller,
         ]
-        return try views.page("zones", data, request: page, title: "Zones", section: "zones")
+        return try await render("zones", data, request: page, title: "Zones", section: "zones")
     }
 
     func deviceList(_ page: PanelRequest) async throws -> Response {
@@ -209,11 +209,10 @@ extension WebPanel {
             row["added"] = Display.time(iso: item["added_at"])
             return row
         }
-        let pages = max(1, (devices.total + pageRequest.perPage - 1) / pageRequest.perPage)
-        var data: [String: Any] = ["rows": rows, "q": page.query("q") ?? "", "total": devices.total, "page": pageRequest.page, "pages": pages]
-        if pageRequest.page > 1 { data["prev_href"] = "/devices" + Link.query([("q", page.query("q")), ("page", String(pageRequest.page - 1))]) }
-        if pageRequest.page < pages { data["next_href"] = "/devices" + Link.query([("q", page.query("q")), ("page", String(pageRequest.page + 1))]) }
-        return try views.page("devices", data, request: page, title: "Devices", section: "devices")
+        var data: [String: Any] = ["rows": rows, "q": page.query("q") ?? "", "total": devices.total]
+        data.merge(Link.pager("/devices", [("q", page.query("q")), ("per_page", page.query("per_page"))],
+                              page: pageRequest.page, perPage: pageRequest.perPage, total: devices.total)) { $1 }
+        return try await render("devices", data, request: page, title: "Devices", section: "devices")
     }
 
     func packageList(_ page: PanelRequest) async throws -> Response {
@@ -244,6 +243,6 @@ extension WebPanel {
             let operators = try await auth.listOperators(for: principal, page: PageRequest(page: 1, perPage: 200))
             data["targets"] = Link.options(operators.items.filter { $0.kind == "sub_reseller" }.map { (String($0.id), $0.name) }, selected: nil)
         }
-        return try views.page("packages", data, request: page, title: "Packages", section: "packages")
+        return try await render("packages", data, request: page, title: "Packages", section: "packages")
     }
 }

@@ -10,19 +10,29 @@ extension WebPanel {
     func page(
         _ request: Request, _ context: AppRequestContext, _ body: (PanelRequest) async throws -> Response
     ) async throws -> Response {
-        let page = try await panelRequest(request, context)
+        let page = try PanelRequest(request: request, context: context, panel: self)
         do {
             return try await body(page)
         } catch let error as any ServiceError {
-            return try views.error(page, status: error.kind.status, title: Self.errorTitle(error.kind), message: error.message)
+            return try await renderError(page, status: error.kind.status, title: Self.errorTitle(error.kind), message: error.message)
         }
     }
 
-    /// The signed-in caller's request, with its operator's name for the top bar.
-    func panelRequest(_ request: Request, _ context: AppRequestContext) async throws -> PanelRequest {
-        var page = try PanelRequest(request: request, context: context, panel: self)
-        page.operatorName = page.principal.isAdmin ? "ISP" : try? await auth.operator(id: page.principal.operatorID, for: page.principal).name
-        return page
+    /// A whole page in the frame. The top bar's operator name is read here, only for a page that is drawn
+    /// (never for a post that redirects) and only when the page did not already have it.
+    func render(
+        _ template: String, _ data: [String: Any], request page: PanelRequest, title: String, section: String,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        var page = page
+        if page.operatorName == nil {
+            page.operatorName = page.principal.isAdmin ? "ISP" : try? await auth.operator(id: page.principal.operatorID, for: page.principal).name
+        }
+        return try views.page(template, data, request: page, title: title, section: section, status: status)
+    }
+
+    func renderError(_ page: PanelRequest, status: HTTPResponse.Status, title: String, message: String) async throws -> Response {
+        try await render("error", ["heading": title, "message": message], request: page, title: title, section: "", status: status)
     }
 
     /// Runs a form post that ends in a redirect: its service error goes back to `back` as an error message.
@@ -90,6 +100,15 @@ enum Link {
     }
 
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// A list's pager: the page, the page count and the links to the pages around it, keeping `filters`.
+    static func pager(_ path: String, _ filters: [(String, String?)], page: Int, perPage: Int, total: Int) -> [String: Any] {
+        let pages = max(1, (total + perPage - 1) / perPage)
+        var pager: [String: Any] = ["page": page, "pages": pages]
+        if page > 1 { pager["prev_href"] = path + query(filters + [("page", String(page - 1))]) }
+        if page < pages { pager["next_href"] = path + query(filters + [("page", String(page + 1))]) }
+        return pager
+    }
 
     /// `[{value, label, selected}]` for a `<select>`.
     static func options(_ items: [(value: String, label: String)], selected: String?) -> [[String: Any]] {

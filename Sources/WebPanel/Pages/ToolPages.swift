@@ -98,7 +98,7 @@ extension WebPanel {
             row["created"] = Display.time(item.createdAt)
             return row
         }
-        return try views.page("import", data, request: page, title: "Import customers", section: "import", status: status)
+        return try await render("import", data, request: page, title: "Import customers", section: "import", status: status)
     }
 
     func upload(_ form: PanelForm, _ page: PanelRequest) async throws -> Response {
@@ -150,6 +150,6 @@ extension WebPanel {
             "fields": BTRCField.allCases.map(\.rawValue).joined(separator: ", "),
             "can_edit_template": page.principal.role != .subReseller,
         ]
-        return try views.page("btrc", data, request: page, title: "BTRC report", section: "btrc")
+        return try await render("btrc", data, request: page, title: "BTRC report", section: "btrc")
     }
 }

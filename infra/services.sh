@@ -170,6 +170,16 @@ shared_buffers = 256MB
 $fast_settings
 EOF
   give_to_pg "$PGDATA/uplink.conf"
+  # Logins over TCP prove their password (SCRAM-SHA-256); only the superuser these
+  # scripts administer with, and the Unix socket (file permissions), are trusted.
+  cat >"$PGDATA/pg_hba.conf" <<EOF
+# Written by infra/services.sh on every start; edits here are overwritten.
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+EOF
+  give_to_pg "$PGDATA/pg_hba.conf"
 }
 
 pg_psql() {

@@ -36,17 +36,21 @@ extension AuthService {
         }
     }
 
-    /// One operator, or 404 when it is not visible to the caller (another tenant's, or a sibling's).
+    /// One operator, or 404 when it is not visible to the caller (another tenant's, or a sibling's). On the
+    /// pipelined read path: the scope switch and the query in one round trip.
     package func `operator`(id: Int64, for principal: Principal) async throws -> Operator {
-        try await database.withTenantTransaction(principal.tenantScope, genericPlans: true) { connection in
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(id)
-            let rows = try await connection.execute(PreparedQuery(OperatorByID.self, bindings: bindings), logger: logger)
-            for try await row in rows {
-                return try Self.decodeOperator(row)
-            }
-            throw PlatformError.notFound("operator")
-        }
+        var bindings = WireBindings()
+        bindings.append(id)
+        let result = try await database.tenantRead(principal.tenantScope, OperatorByID.self, bindings)
+        guard let row = result.rows.first else { throw PlatformError.notFound("operator") }
+        let cells = row.cells
+        guard cells.count == 7 else { throw PlatformError.internalError("operator row has \(cells.count) columns") }
+        return Operator(
+            id: try cells[0].decode(Int64.self, context: .default), parentID: try cells[1].decode(Int64?.self, context: .default),
+            name: try cells[2].decode(String.self, context: .default), kind: try cells[3].decode(String.self, context: .default),
+            status: try cells[4].decode(String.self, context: .default), username: try cells[6].decode(String?.self, context: .default),
+            createdAt: try cells[5].decode(Date.self, context: .default)
+        )
     }
 
     /// Creates a sub-reseller under the caller's operator and its login, in one transaction.

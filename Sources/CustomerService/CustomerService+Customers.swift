@@ -12,9 +12,11 @@ extension CustomerService {
         var filter = try Self.filter(
             for: principal, search: search, status: status, type: type, zoneID: zoneID, packageID: packageID, operatorID: operatorID, sort: sort
         )
-        let genericPlans = custom.isEmpty && filter.isDefaultView
         let online = await onlineCustomers(tenantID: principal.tenantID)
-        return try await database.withTenantTransaction(principal.tenantScope, genericPlans: genericPlans) { connection in
+        if custom.isEmpty, let first = try await customers.defaultView(filter, page: page, online: online, database: database, scope: principal.tenantScope) {
+            return first
+        }
+        return try await database.withTenantTransaction(principal.tenantScope) { connection in
             try await resolveCustomFilter(custom, into: &filter, on: connection)
             return try await customers.list(filter, page: page, online: online, on: connection)
         }

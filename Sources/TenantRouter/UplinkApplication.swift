@@ -127,6 +127,7 @@ package struct UplinkApplication: Sendable {
     }
 
     package func shutdown() async {
+        await database.shutdown()
         await provisioning.shutdown()
         await redis.shutdown()
         await hasher.shutdown()

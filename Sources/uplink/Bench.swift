@@ -16,8 +16,13 @@ struct Bench: AsyncParsableCommand {
     struct DatabaseScope: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "db",
-            abstract: "Latency of a one-row read: autocommit, in a plain transaction, and in a tenant-scoped transaction."
+            abstract: "Latency of a one-row read: autocommit, in a plain transaction, in a tenant-scoped transaction, and pipelined."
         )
+
+        /// The scoped select of the pipelined variant.
+        enum OperatorRead: SQLStatement {
+            static let sql = "SELECT id, name FROM operators WHERE id = $1"
+        }
 
         @Option(help: "Reads per variant.") var iterations = 5000
         @Option(help: "Tenant slug whose operators table is read.") var tenant = "dhaka-net"
@@ -61,6 +66,12 @@ struct Bench: AsyncParsableCommand {
                     }
                 }
                 report("transaction, tenant-scoped", roundTrips: 4, scoped)
+                var bindings = WireBindings()
+                bindings.append(ownerID)
+                let pipelined = try await measure {
+                    _ = try await database.tenantRead(scope, OperatorRead.self, bindings)
+                }
+                report("pipelined, tenant-scoped", roundTrips: 1, pipelined)
             }
             await app.shutdown()
         }

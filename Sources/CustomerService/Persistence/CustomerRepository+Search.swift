@@ -64,23 +64,10 @@ extension CustomerRepository {
     /// statement: every page row carries the counts (`active:12,expired:3`), computed once.
     func list(_ filter: CustomerFilter, page: PageRequest, online: Set<Int64>?, on connection: PostgresConnection) async throws -> CustomerPage {
         var rows: [PostgresRow] = []
-        if filter.isDefaultView, let status = filter.statuses?.first {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(status)
-            bindings.append(page.perPage)
-            bindings.append(page.offset)
-            for try await row in try await connection.execute(PreparedQuery(NewestCustomersOfStatus.self, bindings: bindings), logger: logger) {
-                rows.append(row)
-            }
-        } else {
-            for try await row in try await connection.query(Self.listStatements(filter, page: page).page, logger: logger) { rows.append(row) }
-        }
+        for try await row in try await connection.query(Self.listStatements(filter, page: page).page, logger: logger) { rows.append(row) }
         var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
-        if let first = rows.first {
-            for pair in (try first.makeRandomAccess()[0].decode(String?.self, context: .default) ?? "").split(separator: ",") {
-                let parts = pair.split(separator: ":")
-                if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
-            }
+        if let first = rows.first?.first {
+            try Self.readCounts(first, into: &counts)
         } else {
             // No row to carry them (an empty page): ask for the counts alone.
             let countsOnly = Self.listStatements(filter, page: page).counts
@@ -88,8 +75,38 @@ extension CustomerRepository {
                 counts[status] = count
             }
         }
+        return try Self.page(rows, filter: filter, page: page, counts: counts, online: online)
+    }
+
+    /// The default view (an owner's customers of one status, newest first) on the pipelined read path: the
+    /// scope switch and the prepared page in one round trip. Nil for an empty page, whose counts need the
+    /// counting statement.
+    func defaultView(_ filter: CustomerFilter, page: PageRequest, online: Set<Int64>?, database: Database, scope: TenantScope) async throws -> CustomerPage? {
+        guard filter.isDefaultView, let status = filter.statuses?.first else { return nil }
+        var bindings = WireBindings()
+        bindings.append(status)
+        bindings.append(page.perPage)
+        bindings.append(page.offset)
+        let result = try await database.tenantRead(scope, NewestCustomersOfStatus.self, bindings)
+        guard let first = result.rows.first?.first(where: { _ in true }) else { return nil }
+        var counts = Dictionary(uniqueKeysWithValues: CustomerStatus.allCases.map { ($0.rawValue, 0) })
+        try Self.readCounts(first, into: &counts)
+        return try Self.page(result.rows, filter: filter, page: page, counts: counts, online: online)
+    }
+
+    /// The counts column of a page's first row: `active:12,expired:3`.
+    private static func readCounts(_ cell: PostgresCell, into counts: inout [String: Int]) throws {
+        for pair in (try cell.decode(String?.self, context: .default) ?? "").split(separator: ",") {
+            let parts = pair.split(separator: ":")
+            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
+        }
+    }
+
+    private static func page<Row: Sequence<PostgresCell>>(
+        _ rows: [Row], filter: CustomerFilter, page: PageRequest, counts: [String: Int], online: Set<Int64>?
+    ) throws -> CustomerPage {
         let total = filter.statuses.map { $0.reduce(0) { $0 + (counts[$1] ?? 0) } } ?? counts.values.reduce(0, +)
-        return CustomerPage(items: try Self.writeList(rows, skipping: 1, online: online), page: page.page, perPage: page.perPage, total: total, counts: counts)
+        return CustomerPage(items: try writeList(rows, skipping: 1, online: online), page: page.page, perPage: page.perPage, total: total, counts: counts)
     }
 
     /// The list's statements: the per-status counts of the filter (status aside) alone, and the page with

@@ -92,7 +92,7 @@ struct CustomerRepository: Sendable {
 
     /// Writes rows of `listColumns` (after `leading` other columns) as a JSON array; `online`: the tenant's
     /// customers with an open session (nil: not known, `online` is null).
-    static func writeList(_ collected: [PostgresRow], skipping leading: Int = 0, online: Set<Int64>?) throws -> [UInt8] {
+    static func writeList<Row: Sequence<PostgresCell>>(_ collected: [Row], skipping leading: Int = 0, online: Set<Int64>?) throws -> [UInt8] {
         var out = JSONOutput(capacity: 1_024 * (collected.count + 1))
         var failure: (any Error)?
         out.array { out in

@@ -41,6 +41,7 @@ package struct AppConfig: Sendable {
         let databaseURL = reader.string("UPLINK_DATABASE_URL", default: "postgres://uplink:uplink@127.0.0.1:55432/uplink")
         let database = reader.parse("UPLINK_DATABASE_URL", databaseURL) { try DatabaseConfig(url: $0) }
         let poolSize = reader.int("UPLINK_DATABASE_POOL_SIZE", default: 20, range: 1...500)
+        let readConnections = reader.int("UPLINK_DATABASE_READ_CONNECTIONS", default: 4, range: 1...64)
         let redisURL = reader.string("UPLINK_REDIS_URL", default: "redis://127.0.0.1:56379")
         let redis = reader.parse("UPLINK_REDIS_URL", redisURL) { try RedisConfig(url: $0) }
         let redisPool = reader.int("UPLINK_REDIS_POOL_SIZE", default: 4, range: 1...256)
@@ -95,6 +96,7 @@ package struct AppConfig: Sendable {
             throw ConfigError(problems: reader.problems)
         }
         database.poolSize = poolSize
+        database.readConnections = readConnections
         redis.poolSize = redisPool
         redis.keyPrefix = redisPrefix
         var config = AppConfig(
@@ -192,6 +194,8 @@ package struct DatabaseConfig: Sendable {
     package var password: String?
     package var database: String
     package var poolSize: Int = 20
+    /// Connections of the pipelined read path (hot tenant-scoped reads, many requests in flight on each).
+    package var readConnections: Int = 4
     /// A Unix-socket directory (libpq's `?host=/dir`): cheaper than TCP when Postgres runs on the same machine.
     package var socketDirectory: String?
 

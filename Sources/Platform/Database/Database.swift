@@ -5,12 +5,9 @@ import PostgresNIO
 /// tenant's role and schema for exactly one transaction; handlers never see the pool.
 package struct Database: Sendable {
     package let client: PostgresClient
+    /// The pipelined path for the hottest reads (`tenantRead`): its own few connections.
+    package let reads: ReadPipeline
     package let logger: Logger
-
-    package init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
 
     package init(config: DatabaseConfig, logger: Logger) {
         var configuration = if let socketPath = config.socketPath {
@@ -26,32 +23,62 @@ package struct Database: Sendable {
         configuration.options.maximumConnections = config.poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
-        self.init(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.reads = ReadPipeline(config: config, logger: logger)
+        self.logger = logger
+    }
+
+    /// Closes the read path's connections (the pool closes when its service ends).
+    package func shutdown() async {
+        await reads.shutdown()
+    }
+
+    /// One prepared statement in the tenant's scope, in a single round trip: the scope switch and the
+    /// statement go out together with one `Sync`, so Postgres runs them in one implicit transaction, which
+    /// the switch also makes read-only. The same settings as `withTenantTransaction`, all transaction-local;
+    /// for the hot reads of one statement (the default customers page, one operator).
+    /// `genericPlans`: the statement's best plan does not depend on its parameters, so it keeps its generic
+    /// plan instead of being planned again on every call (Postgres' `auto` may re-plan it each time).
+    package func tenantRead<Statement: SQLStatement>(
+        _ scope: TenantScope, _ statement: Statement.Type, _ bindings: WireBindings = WireBindings(), genericPlans: Bool = true
+    ) async throws -> WireResult {
+        var enter = WireBindings()
+        enter.append(TenantNaming.schema(scope.tenantID))
+        enter.append(TenantNaming.role(for: scope))
+        enter.append(String(scope.tenantID))
+        enter.append(scope.operatorSetting)
+        enter.append(genericPlans ? "force_generic_plan" : "auto")
+        do {
+            let results = try await reads.run([
+                WireCall(name: "uplink.enter_tenant_read", sql: ScopeStatements.enterTenantReadOnly, bindings: enter),
+                WireCall(name: String(reflecting: Statement.self), sql: Statement.sql, bindings: bindings),
+            ])
+            guard results.count == 2 else { throw WireError.protocolViolation("\(results.count) results for 2 statements") }
+            return results[1]
+        } catch {
+            throw translate(error)
+        }
     }
 
     /// Runs `body` in one transaction as the tenant's role with its schema first on the search path and the
     /// operator visibility set for row-level security. All settings are transaction-local, so the pooled
     /// connection (or a PgBouncer server connection) comes back clean.
-    /// `genericPlans`: the body runs only prepared statements whose best plan does not depend on their
-    /// parameters; they then use their generic plan instead of being planned again on every call.
     package func withTenantTransaction<Result: Sendable>(
         _ scope: TenantScope,
-        genericPlans: Bool = false,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withTransaction { connection in
-            try await enterTenant(scope, genericPlans: genericPlans, on: connection)
+            try await enterTenant(scope, on: connection)
             return try await body(connection)
         }
     }
 
     /// Switches the current transaction to the tenant's role, schema and operator visibility.
     /// One round trip: every setting is bound, none is spliced into SQL.
-    package func enterTenant(_ scope: TenantScope, genericPlans: Bool = false, on connection: PostgresConnection) async throws {
+    package func enterTenant(_ scope: TenantScope, on connection: PostgresConnection) async throws {
         let statement = ScopeStatements.EnterTenant(
             schema: TenantNaming.schema(scope.tenantID), role: TenantNaming.role(for: scope),
-            tenantID: String(scope.tenantID), operators: scope.operatorSetting,
-            planCacheMode: genericPlans ? "force_generic_plan" : "auto"
+            tenantID: String(scope.tenantID), operators: scope.operatorSetting
         )
         for try await _ in try await connection.execute(statement, logger: logger) {}
     }
@@ -121,7 +148,8 @@ package struct Database: Sendable {
         if let translated = DatabaseError(translating: error) {
             if case .unexpected(let state) = translated {
                 // Only the server's own message: the driver's description may carry bound values.
-                let serverMessage = (error as? PSQLError)?.serverInfo?[.message] ?? "\(type(of: error))"
+                var serverMessage = (error as? PSQLError)?.serverInfo?[.message] ?? "\(type(of: error))"
+                if case WireError.server(_, _, let message) = error { serverMessage = message }
                 logger.error("unexpected database error", metadata: ["sql.state": "\(state ?? "-")", "error.message": "\(serverMessage)"])
             }
             return translated

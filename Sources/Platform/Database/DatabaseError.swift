@@ -18,25 +18,35 @@ package enum DatabaseError: ServiceError, Equatable {
             self = error
             return
         }
+        if let error = error as? WireError {
+            switch error {
+            case .server(let state, let constraint, _): self.init(sqlState: state, constraint: constraint)
+            case .connectionClosed, .shutDown: self = .unavailable
+            case .protocolViolation, .authentication: self = .unexpected(sqlState: nil)
+            }
+            return
+        }
         guard let error = error as? PSQLError else { return nil }
         switch error.code {
         case .server:
-            let state = error.serverInfo?[.sqlState]
-            let constraint = error.serverInfo?[.constraintName]
-            switch state {
-            case "23505": self = .uniqueViolation(constraint: constraint)
-            case "23503": self = .foreignKeyViolation(constraint: constraint)
-            case "23514", "23502": self = .checkViolation(constraint: constraint)
-            case "40001", "40P01": self = .serializationFailure
-            case "42501": self = .permissionDenied
-            case .some(let code) where code.hasPrefix("22"): self = .invalidData
-            case .some(let code) where code.hasPrefix("08") || code.hasPrefix("57"): self = .unavailable
-            default: self = .unexpected(sqlState: state)
-            }
+            self.init(sqlState: error.serverInfo?[.sqlState], constraint: error.serverInfo?[.constraintName])
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown:
             self = .unavailable
         default:
             self = .unexpected(sqlState: nil)
+        }
+    }
+
+    private init(sqlState state: String?, constraint: String?) {
+        switch state {
+        case "23505": self = .uniqueViolation(constraint: constraint)
+        case "23503": self = .foreignKeyViolation(constraint: constraint)
+        case "23514", "23502": self = .checkViolation(constraint: constraint)
+        case "40001", "40P01": self = .serializationFailure
+        case "42501": self = .permissionDenied
+        case .some(let code) where code.hasPrefix("22"): self = .invalidData
+        case .some(let code) where code.hasPrefix("08") || code.hasPrefix("57"): self = .unavailable
+        default: self = .unexpected(sqlState: state)
         }
     }
 

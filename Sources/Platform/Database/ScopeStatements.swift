@@ -17,31 +17,34 @@ enum ScopeStatements {
         func decodeRow(_ row: PostgresRow) throws {}
     }
 
+    /// `EnterTenant`'s settings and a read-only transaction, for the pipelined read path. `$5` is
+    /// `plan_cache_mode`: `force_generic_plan` for a statement whose parameters do not change its best plan,
+    /// `auto` otherwise.
+    static let enterTenantReadOnly = """
+        SELECT set_config('search_path', $1, true), set_config('role', $2, true), \
+        set_config('uplink.tenant_id', $3, true), set_config('uplink.operator_ids', $4, true), \
+        set_config('plan_cache_mode', $5, true), set_config('transaction_read_only', 'on', true)
+        """
+
     /// `SET LOCAL` of role, search path and row-level-security settings, all bound, in one statement.
-    /// `$5` is `plan_cache_mode`: `force_generic_plan` for a transaction that runs only prepared statements
-    /// whose parameters do not change the best plan (otherwise Postgres may re-plan them on every call),
-    /// `auto` for everything else (an unnamed statement with a generic plan could not use the trigram index).
     struct EnterTenant: PostgresPreparedStatement {
         static let sql = """
             SELECT set_config('search_path', $1, true), set_config('role', $2, true), \
-            set_config('uplink.tenant_id', $3, true), set_config('uplink.operator_ids', $4, true), \
-            set_config('plan_cache_mode', $5, true)
+            set_config('uplink.tenant_id', $3, true), set_config('uplink.operator_ids', $4, true)
             """
         typealias Row = ()
-        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .text]
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text]
         var schema: String
         var role: String
         var tenantID: String
         var operators: String
-        var planCacheMode: String
 
         func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 5)
+            var bindings = PostgresBindings(capacity: 4)
             bindings.append(schema)
             bindings.append(role)
             bindings.append(tenantID)
             bindings.append(operators)
-            bindings.append(planCacheMode)
             return bindings
         }
 

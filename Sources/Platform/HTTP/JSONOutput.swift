@@ -244,13 +244,13 @@ extension JSONOutput {
 
     /// Writes one row as a JSON object shaped by `fields` (keys as given, values from the columns in order),
     /// straight from the row's binary cells: no Swift value is made for any column.
-    package mutating func row(_ row: PostgresRow, _ fields: [JSONField], skipping leading: Int = 0, members: Set<Int64>? = nil) throws {
+    package mutating func row(_ row: some Sequence<PostgresCell>, _ fields: [JSONField], skipping leading: Int = 0, members: Set<Int64>? = nil) throws {
         var cells = row.makeIterator()
         for _ in 0..<leading { _ = cells.next() }
         try object(fields, &cells, members)
     }
 
-    private mutating func object(_ fields: [JSONField], _ cells: inout PostgresRow.Iterator, _ members: Set<Int64>?) throws {
+    private mutating func object<Cells: IteratorProtocol<PostgresCell>>(_ fields: [JSONField], _ cells: inout Cells, _ members: Set<Int64>?) throws {
         separate()
         bytes.append(UInt8(ascii: "{"))
         enter()

@@ -11,8 +11,7 @@ package final class RedisClient: Sendable, Service {
     package let config: RedisConfig
     private let logger: Logger
     private let group: any EventLoopGroup
-    private let slots: Mutex<[Slot]>
-    private let slotCount: Int
+    private let slots: [ChannelSlot]
     private let next = Atomic<Int>(0)
     private let isShutdown = Atomic<Bool>(false)
 
@@ -20,8 +19,7 @@ package final class RedisClient: Sendable, Service {
         self.config = config
         self.logger = logger
         self.group = group
-        self.slotCount = max(1, config.poolSize)
-        self.slots = Mutex(Array(repeating: .empty, count: max(1, config.poolSize)))
+        self.slots = (0..<max(1, config.poolSize)).map { _ in ChannelSlot() }
     }
 
     /// Prefixes a key with the configured namespace.
@@ -66,52 +64,16 @@ package final class RedisClient: Sendable, Service {
 
     package func shutdown() async {
         isShutdown.store(true, ordering: .relaxed)
-        let previous = slots.withLock { states -> [Slot] in
-            defer { states = Array(repeating: .empty, count: states.count) }
-            return states
-        }
-        for slot in previous {
-            switch slot {
-            case .empty: break
-            case .connecting(let future): if let channel = try? await future.get() { try? await channel.close() }
-            case .connected(let channel): try? await channel.close()
-            }
-        }
-    }
-
-    private enum Slot {
-        case empty
-        case connecting(EventLoopFuture<any Channel>)
-        case connected(any Channel)
+        for slot in slots { await slot.close() }
     }
 
     /// A connected channel from the next slot, (re)connecting it when needed.
     private func connection() async throws -> any Channel {
         guard !isShutdown.load(ordering: .relaxed) else { throw RedisError.unavailable("client shut down") }
-        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue % slotCount
-        let future = slots.withLock { states -> EventLoopFuture<any Channel> in
-            switch states[index] {
-            case .connected(let channel) where channel.isActive:
-                return channel.eventLoop.makeSucceededFuture(channel)
-            case .connecting(let future):
-                return future
-            case .connected, .empty:
-                let made = connect()
-                states[index] = .connecting(made)
-                return made
-            }
-        }
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count
         do {
-            let channel = try await future.get()
-            slots.withLock { states in
-                if case .connecting(let pending) = states[index], pending === future { states[index] = .connected(channel) }
-            }
-            return channel
+            return try await slots[index].channel(connect)
         } catch {
-            // Forget the failed attempt so the next call tries again.
-            slots.withLock { states in
-                if case .connecting(let pending) = states[index], pending === future { states[index] = .empty }
-            }
             logger.warning("redis connect failed", metadata: ["error": "\(error)"])
             throw error as? RedisError ?? RedisError.unavailable("\(error)")
         }

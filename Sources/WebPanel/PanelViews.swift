@@ -63,6 +63,7 @@ struct PanelViews: Sendable {
             ("summary", "/billing/summary", "Summary", 1),
             ("suspensions", "/billing/suspensions", "Suspension log", 1),
             ("profiles", "/billing/profiles", "Billing profiles", 1),
+            ("vouchers", "/vouchers", "Vouchers", 1),
             ("routers", "/routers", "Routers", 0),
             ("resellers", "/resellers", "Resellers", 0),
             ("sub-resellers", "/sub-resellers", "Sub-resellers", 0),

@@ -70,6 +70,7 @@ package struct WebPanel: Sendable {
         registerTools(on: pages)
         registerAccountPages(on: pages)
         registerBilling(on: pages)
+        registerVouchers(on: pages)
         registerNetworkPages(on: pages)
     }
 

@@ -493,6 +493,64 @@ struct PanelSession {
         }
     }
 
+    @Test func voucherBatchesArePrintedAndRedeemedOnce() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                var owner = PanelSession(api)
+                let token = try await owner.signIn("owner-a")
+                let page = try await owner.get("/vouchers")
+                #expect(page.status == .ok && page.text.contains("No voucher batches yet."))
+                let pkg = String(catalog.packages["pppoe_daily"]!)
+                #expect(page.text.contains("<option value=\"\(pkg)\">"), "prepaid packages to choose from")
+                #expect(!page.text.contains("<option value=\"\(catalog.packages["pppoe_monthly"]!)\">"), "not monthly ones")
+                let key = try #require(page.text.range(of: "name=\"key\" value=\"").map { String(page.text[$0.upperBound...].prefix { $0 != "\"" }) })
+                let day = String(ISO8601DateFormatter().string(from: test.clock.now().addingTimeInterval(30 * 86_400)).prefix(10))
+                let fields = [("key", key), ("package_id", pkg), ("count", "3"), ("expires_on", day), ("distributor", "Shop <1>"), ("commission", "5")]
+                _ = try await owner.post("/vouchers", fields, csrf: token)
+                let made = try await owner.get("/vouchers")
+                #expect(made.text.contains("of 3 cards made.") && made.text.contains("Shop &lt;1&gt;"), "\(made.text)")
+                _ = try await owner.post("/vouchers", fields, csrf: token)
+                #expect(try await owner.get("/vouchers").text.contains("This batch was already made."))
+                let batches = try await api.get("/api/v1/vouchers/batches", token: catalog.ownerA)
+                let batch = try #require((batches.json["items"] as? [[String: Any]])?.first)
+                #expect(batches.json["total"] as? Int == 1 && batch["count"] as? Int == 3 && batch["commission"] as? Int == 500)
+                let batchID = try #require(batch["id"] as? Int)
+
+                // Printing downloads the codes and issues the cards; it is a form (with the session's token), not a link.
+                #expect(try await owner.post("/vouchers/\(batchID)/export", [], csrf: nil).status == .forbidden)
+                let printed = try await owner.post("/vouchers/\(batchID)/export", [], csrf: token)
+                #expect(printed.status == .ok && printed.headers[.contentType]?.hasPrefix("text/csv") == true)
+                let lines = printed.text.split(separator: "\r\n").map(String.init)
+                #expect(lines.count == 4 && lines[0].hasPrefix("batch,serial,code"))
+                let code = try #require(lines.dropFirst().first?.split(separator: ",").dropFirst(2).first.map(String.init))
+                let states = try await api.get("/api/v1/vouchers/batches/\(batchID)", token: catalog.ownerA)
+                #expect((states.json["states"] as? [String: Any])?["issued"] as? Int == 3, "\(states.text)")
+
+                // Redeemed once onto a prepaid customer from its page; the same card a second time is refused.
+                let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_daily", "carduser"))
+                let id = try #require(created.json["id"] as? Int, "\(created.text)")
+                let detail = try await owner.get("/customers/\(id)")
+                #expect(detail.text.contains("id=\"redeem-form\""))
+                _ = try await owner.post("/customers/\(id)/redeem", [("key", "r-1"), ("code", code.lowercased())], csrf: token)
+                #expect(try await owner.get("/customers/\(id)").text.contains("Card redeemed, valid until"))
+                _ = try await owner.post("/customers/\(id)/redeem", [("key", "r-2"), ("code", code)], csrf: token)
+                let again = try await owner.get("/customers/\(id)")
+                #expect(again.text.contains("class=\"flash flash-error\""), "the second redemption is refused")
+                let cards = try await owner.get("/vouchers?batch_id=\(batchID)&state=used")
+                #expect(cards.text.contains("href=\"/customers/\(id)\"") && cards.text.contains("…\(code.suffix(4))"))
+                let recharges = try await api.get("/api/v1/customers/\(id)/recharges", token: catalog.ownerA)
+                #expect((recharges.json["items"] as? [Any])?.count == 2, "the first at creation, one by the card: \(recharges.text)")
+
+                // Another tenant cannot see the batch.
+                var other = PanelSession(api)
+                _ = try await other.signIn("owner-b")
+                #expect(try await other.get("/vouchers?batch_id=\(batchID)").status == .notFound)
+            }
+        }
+    }
+
     @Test func theISPAddsARouterTestsItAndPushesItsConfiguration() async throws {
         try await TestApp.with { test in
             _ = try await Fixtures.make(test)

@@ -123,6 +123,7 @@ extension WebPanel {
         data["can_write"] = principal.permissions.contains(.customersWrite)
         data["can_pay"] = principal.permissions.contains(.billingWrite)
         data["key"] = UUID().uuidString
+        data["redeem_key"] = UUID().uuidString
         if let revealedPassword { data["revealed_password"] = revealedPassword }
         data["can_read_password"] = principal.role != .subReseller && principal.permissions.contains(.customersWrite) && customer.deletedAt == nil
         data["address_text"] = [customer.address.house, customer.address.road, customer.address.area, customer.address.thana, customer.address.district, customer.address.division]

@@ -65,6 +65,7 @@ struct PanelViews: Sendable {
             ("profiles", "/billing/profiles", "Billing profiles", 1),
             ("vouchers", "/vouchers", "Vouchers", 1),
             ("routers", "/routers", "Routers", 0),
+            ("provisioning", "/provisioning", "Provisioning failures", 1),
             ("resellers", "/resellers", "Resellers", 0),
             ("sub-resellers", "/sub-resellers", "Sub-resellers", 0),
             ("activity", "/activity", "Activity log", 0),

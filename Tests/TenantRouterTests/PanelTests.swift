@@ -2,6 +2,7 @@ import AuthService
 import Foundation
 import HTTPTypes
 import Platform
+import PostgresNIO
 import ProvisioningService
 import TenantRouter
 import TestSupport
@@ -547,6 +548,41 @@ struct PanelSession {
                 var other = PanelSession(api)
                 _ = try await other.signIn("owner-b")
                 #expect(try await other.get("/vouchers?batch_id=\(batchID)").status == .notFound)
+            }
+        }
+    }
+
+    @Test func failedProvisioningIsListedAndRetried() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                let created = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "stuck"))
+                let id = try #require(created.json["id"] as? Int, "\(created.text)")
+                _ = try await test.app.database.withPlatformTransaction { connection in
+                    try await connection.query(
+                        """
+                        INSERT INTO platform.provisioning_state (tenant_id, customer_id, state, attempts, last_error, requested_version)
+                        VALUES (\(fixtures.resellerA.id), \(id), 'failed', 8, 'router <b>unreachable</b>', 9)
+                        ON CONFLICT (tenant_id, customer_id) DO UPDATE SET state = 'failed', attempts = 8, last_error = excluded.last_error
+                        """,
+                        logger: test.app.logger
+                    )
+                }
+                var owner = PanelSession(api)
+                let token = try await owner.signIn("owner-a")
+                let list = try await owner.get("/provisioning")
+                #expect(list.status == .ok && list.text.contains("router &lt;b&gt;unreachable&lt;/b&gt;") && list.text.contains("href=\"/customers/\(id)\""))
+                let before = try await rowCounts(test, tenant: fixtures.resellerA.id).outbox
+                let retried = try await owner.post("/customers/\(id)/reprovision", [("back", "/provisioning")], csrf: token)
+                #expect(retried.status == .seeOther && retried.headers[.location] == "/provisioning")
+                #expect(try await owner.get("/provisioning").text.contains("Provisioning of customer #\(id) queued again."))
+                #expect(try await rowCounts(test, tenant: fixtures.resellerA.id).outbox == before + 1)
+
+                var other = PanelSession(api)
+                _ = try await other.signIn("owner-b")
+                let elsewhere = try await other.get("/provisioning")
+                #expect(elsewhere.status == .ok && elsewhere.text.contains("Nothing failed") && !elsewhere.text.contains("unreachable"))
             }
         }
     }

@@ -97,13 +97,15 @@ extension WebPanel {
             }
         }
         pages.post("customers/{id}/reprovision") { request, context in
-            try await action(request, context, back: { _ in "/customers/\(id(context))" }) { _, page in
+            try await action(request, context, back: { form in form["back"].flatMap(safeNext) ?? "/customers/\(id(context))" }) { form, page in
                 try require(.customersWrite, page)
                 let customerID = try context.parameters.requireID("id")
                 try await provisioning.reprovision(customerID: customerID, by: page.actor)
-                return redirect(to: "/customers/\(customerID)", flash: "Provisioning queued again.", request: request)
+                let back = form["back"].flatMap(safeNext) ?? "/customers/\(customerID)"
+                return redirect(to: back, flash: "Provisioning of customer #\(customerID) queued again.", request: request)
             }
         }
+        pages.get("provisioning") { request, context in try await page(request, context) { try await provisioningFailures($0) } }
     }
 
     func customerDetail(_ page: PanelRequest, id: Int64, revealedPassword: String? = nil) async throws -> Response {
@@ -361,5 +363,22 @@ extension WebPanel {
             let (field, reason) = Self.fieldError(error)
             return try await customerForm(page, values: values, errors: [field: reason], customerID: id, status: .unprocessableContent)
         }
+    }
+
+    /// Customers whose provisioning failed after every attempt, with the last error and a retry each.
+    func provisioningFailures(_ page: PanelRequest) async throws -> Response {
+        try require(.customersRead, page)
+        let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
+        let failures = try await provisioning.failures(for: page.principal, page: pageRequest)
+        var data: [String: Any] = [
+            "rows": try ViewValue.list(failures.items).map { item -> [String: Any] in
+                var row = item
+                row["updated_at_text"] = Display.time(iso: item["updated_at"]) ?? ""
+                return row
+            },
+            "total": failures.total, "can_write": page.principal.permissions.contains(.customersWrite),
+        ]
+        data.merge(Link.pager("/provisioning", [], page: pageRequest.page, perPage: pageRequest.perPage, total: failures.total)) { $1 }
+        return try await render("provisioning", data, request: page, title: "Provisioning failures", section: "provisioning")
     }
 }

@@ -587,6 +587,52 @@ struct PanelSession {
         }
     }
 
+    @Test func theISPEditsEverySettingOfAPackage() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                let id = try #require(catalog.packages["pppoe_daily"])
+                var admin = PanelSession(api)
+                let token = try await admin.signIn("admin")
+                let form = try await admin.get("/packages/\(id)/edit")
+                #expect(form.status == .ok && form.text.contains("value=\"P pppoe_daily\"") && form.text.contains("value=\"10240\""))
+                var fields: [(String, String)] = [
+                    ("name", "Daily 20M"), ("price", "25.50"), ("download_kbps", "20480"), ("upload_kbps", "10240"),
+                    ("burst_download_kbps", "40960"), ("burst_upload_kbps", "20480"), ("burst_threshold_download_kbps", "15000"),
+                    ("burst_threshold_upload_kbps", "7000"), ("burst_time_seconds", "8"), ("validity_days", "7"), ("validity_hours", ""),
+                    ("time_limit_minutes", ""), ("data_limit_mb", ""), ("ip_pool", "pool-daily"), ("suspended_pool", "expired-pool"),
+                    ("ppp_profile", ""), ("vat_profile_id", ""), ("status", "active"),
+                ]
+                let saved = try await admin.post("/packages/\(id)/edit", fields, csrf: token)
+                #expect(saved.status == .seeOther && saved.headers[.location] == "/packages")
+                var package = try await api.get("/api/v1/packages/\(id)", token: catalog.admin).json
+                #expect(package["name"] as? String == "Daily 20M" && package["download_kbps"] as? Int == 20480 && package["price"] as? Int == 2_550)
+                #expect((package["burst"] as? [String: Any])?["time_seconds"] as? Int == 8 && package["validity_days"] as? Int == 7)
+                #expect(package["ip_pool"] as? String == "pool-daily" && package["suspended_pool"] as? String == "expired-pool")
+
+                // Emptied optional fields clear their setting; half a burst is refused and changes nothing.
+                fields = fields.map { ["burst_download_kbps", "burst_upload_kbps", "suspended_pool"].contains($0.0) ? ($0.0, "") : $0 }
+                _ = try await admin.post("/packages/\(id)/edit", fields, csrf: token)
+                package = try await api.get("/api/v1/packages/\(id)", token: catalog.admin).json
+                #expect(package["burst"] == nil || package["burst"] is NSNull, "\(package)")
+                #expect(package["suspended_pool"] == nil || package["suspended_pool"] is NSNull)
+                let half = fields.map { $0.0 == "burst_download_kbps" ? ($0.0, "30000") : ($0.0 == "name" ? ($0.0, "Half") : $0) }
+                let refused = try await admin.post("/packages/\(id)/edit", half, csrf: token)
+                #expect(refused.headers[.location] == "/packages/\(id)/edit")
+                #expect(try await admin.get("/packages/\(id)/edit").text.contains("give both burst speeds"))
+                #expect(try await api.get("/api/v1/packages/\(id)", token: catalog.admin).json["name"] as? String == "Daily 20M")
+
+                // Only the ISP edits packages.
+                var owner = PanelSession(api)
+                let ownerToken = try await owner.signIn("owner-a")
+                #expect(try await owner.get("/packages/\(id)/edit").status == .forbidden)
+                _ = try await owner.post("/packages/\(id)/edit", fields.map { $0.0 == "name" ? ($0.0, "Taken") : $0 }, csrf: ownerToken)
+                #expect(try await api.get("/api/v1/packages/\(id)", token: catalog.admin).json["name"] as? String == "Daily 20M")
+            }
+        }
+    }
+
     @Test func theISPAddsARouterTestsItAndPushesItsConfiguration() async throws {
         try await TestApp.with { test in
             _ = try await Fixtures.make(test)

@@ -69,6 +69,16 @@ extension WebPanel {
                 return redirect(to: "/packages", flash: "Package \(updated.name) saved (\(updated.status.rawValue)).", request: request)
             }
         }
+        pages.get("packages/{id}/edit") { request, context in
+            try await page(request, context) { page in try await packageEditForm(page, id: try context.parameters.requireID("id")) }
+        }
+        pages.post("packages/{id}/edit") { request, context in
+            let back: @Sendable (PanelForm) -> String = { _ in "/packages/\(context.parameters.get("id") ?? "")/edit" }
+            return try await action(request, context, back: back) { form, page in
+                let updated = try await billing.updatePackage(id: try context.parameters.requireID("id"), by: page.principal, try Self.packageChanges(form))
+                return redirect(to: "/packages", flash: "Package \(updated.name) saved.", request: request)
+            }
+        }
         pages.post("packages/{id}/assign") { request, context in
             try await action(request, context, back: { _ in "/packages" }) { form, page in
                 let target = try form.int64("target_id")
@@ -244,5 +254,48 @@ extension WebPanel {
             data["targets"] = Link.options(operators.items.filter { $0.kind == "sub_reseller" }.map { (String($0.id), $0.name) }, selected: nil)
         }
         return try await render("packages", data, request: page, title: "Packages", section: "packages")
+    }
+
+    /// The ISP's form for every setting of a package but its customer type (a new type is a new package).
+    func packageEditForm(_ page: PanelRequest, id: Int64) async throws -> Response {
+        guard page.principal.isAdmin else { throw PlatformError.forbidden("only the ISP changes packages") }
+        async let found = billing.package(id: id, for: page.principal)
+        async let vat = billing.vatProfiles(for: page.principal)
+        let package = try await found
+        var data = try ViewValue.object(try AppJSON.encoder.encode(package))
+        data["type_label"] = Display.label(package.customerType.rawValue)
+        data["price_plain"] = Display.money(Int(package.price)).replacingOccurrences(of: ",", with: "")
+        data["archived"] = package.status.rawValue == "archived"
+        data["vat_profiles"] = Link.options([("", "No VAT")] + (try await vat).map { (String($0.id), "\($0.name) (\(Double($0.rateBasisPoints) / 100) %)") },
+                                            selected: package.vatProfileID.map(String.init) ?? "")
+        return try await render("package-edit", data, request: page, title: "Package \(package.name)", section: "packages")
+    }
+
+    /// The edit form as a partial update: every field is on the form, so an empty optional one clears it.
+    static func packageChanges(_ form: PanelForm) throws -> PackageInput {
+        var body: [String: Any] = [:]
+        if let name = form["name"] { body["name"] = name }
+        for name in ["download_kbps", "upload_kbps"] { if let value = try form.int64(name) { body[name] = value } }
+        if let price = try form.amount("price") { body["price"] = price }
+        if let status = form["status"] { body["status"] = status }
+        for name in ["time_limit_minutes", "data_limit_mb", "validity_days", "validity_hours", "vat_profile_id"] {
+            body[name] = try form.int64(name) ?? NSNull()
+        }
+        for name in ["ip_pool", "suspended_pool", "ppp_profile"] { body[name] = form[name] ?? NSNull() }
+        if let down = try form.int64("burst_download_kbps"), let up = try form.int64("burst_upload_kbps") {
+            var burst: [String: Any] = ["download_kbps": down, "upload_kbps": up]
+            for (field, key) in [("burst_threshold_download_kbps", "threshold_download_kbps"), ("burst_threshold_upload_kbps", "threshold_upload_kbps"),
+                                 ("burst_time_seconds", "time_seconds")] {
+                if let value = try form.int64(field) { burst[key] = value }
+            }
+            body["burst"] = burst
+        } else if form["burst_download_kbps"] == nil, form["burst_upload_kbps"] == nil {
+            body["burst"] = NSNull()
+        } else {
+            throw PlatformError.invalidInput(field: "burst", reason: "give both burst speeds, or neither")
+        }
+        var input = try AppJSON.decoder.decode(PackageInput.self, from: try JSONSerialization.data(withJSONObject: body))
+        input.nulls = Set(body.compactMap { $0.value is NSNull ? $0.key : nil })
+        return input
     }
 }

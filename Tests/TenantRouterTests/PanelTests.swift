@@ -633,6 +633,42 @@ struct PanelSession {
         }
     }
 
+    @Test func theISPEditsAndDeletesBillingProfiles() async throws {
+        try await TestApp.with { test in
+            let fixtures = try await Fixtures.make(test)
+            try await test.http { api in
+                let catalog = try await Catalog.make(api, fixtures)
+                var admin = PanelSession(api)
+                let token = try await admin.signIn("admin")
+                let form = try await admin.get("/billing/profiles/\(catalog.profile)/edit")
+                #expect(form.status == .ok && form.text.contains("value=\"Cycle 5\""))
+                // Unticked boxes turn the automation off; the rest is saved as given.
+                let saved = try await admin.post("/billing/profiles/\(catalog.profile)/edit",
+                                                 [("name", "Cycle 10"), ("cycle_day", "10"), ("due_days", "5"), ("grace_days", "2"), ("vat_profile_id", ""),
+                                                  ("auto_invoice", "1")], csrf: token)
+                #expect(saved.headers[.location] == "/billing/profiles")
+                let profile = try await api.get("/api/v1/billing-profiles/\(catalog.profile)", token: catalog.admin).json
+                #expect(profile["name"] as? String == "Cycle 10" && profile["cycle_day"] as? Int == 10 && profile["grace_days"] as? Int == 2)
+                #expect(profile["auto_invoice"] as? Bool == true && profile["auto_suspend"] as? Bool == false && profile["auto_reactivate"] as? Bool == false)
+                _ = try await admin.post("/billing/profiles/\(catalog.profile)/edit", [("name", "Bad"), ("cycle_day", "31")], csrf: token)
+                #expect(try await admin.get("/billing/profiles/\(catalog.profile)/edit").text.contains("flash-error"))
+
+                // In use by a customer: not deleted. Unused: gone.
+                _ = try await api.post("/api/v1/customers", token: catalog.ownerA, json: catalog.body("pppoe_monthly", "profiled"))
+                _ = try await admin.post("/billing/profiles/\(catalog.profile)/delete", [], csrf: token)
+                #expect(try await api.get("/api/v1/billing-profiles/\(catalog.profile)", token: catalog.admin).status == .ok)
+                let spare = try await api.post("/api/v1/billing-profiles", token: catalog.admin, json: ["name": "Spare", "cycle_day": 3])
+                let spareID = try #require(spare.json["id"] as? Int)
+                _ = try await admin.post("/billing/profiles/\(spareID)/delete", [], csrf: token)
+                #expect(try await api.get("/api/v1/billing-profiles/\(spareID)", token: catalog.admin).status == .notFound)
+
+                var owner = PanelSession(api)
+                _ = try await owner.signIn("owner-a")
+                #expect(try await owner.get("/billing/profiles/\(catalog.profile)/edit").status == .forbidden)
+            }
+        }
+    }
+
     @Test func theISPAddsARouterTestsItAndPushesItsConfiguration() async throws {
         try await TestApp.with { test in
             _ = try await Fixtures.make(test)

@@ -14,19 +14,55 @@ extension WebPanel {
         pages.get("billing/profiles") { request, context in try await page(request, context) { try await profileList($0) } }
         pages.post("billing/profiles") { request, context in
             try await action(request, context, back: { _ in "/billing/profiles" }) { form, page in
-                var input = BillingProfileInput()
-                input.name = form["name"]
-                input.cycleDay = try form.int("cycle_day")
-                input.dueDays = try form.int("due_days")
-                input.graceDays = try form.int("grace_days")
-                input.autoInvoice = form["auto_invoice"] != nil
-                input.autoSuspend = form["auto_suspend"] != nil
-                input.autoReactivate = form["auto_reactivate"] != nil
-                input.cycleEndsWithMonth = form["cycle_ends_with_month"] != nil
-                let profile = try await billing.createBillingProfile(by: page.principal, input)
+                let profile = try await billing.createBillingProfile(by: page.principal, try Self.profileInput(form))
                 return redirect(to: "/billing/profiles", flash: "Billing profile \(profile.name) created.", request: request)
             }
         }
+        pages.get("billing/profiles/{id}/edit") { request, context in
+            try await page(request, context) { page in try await profileEditForm(page, id: try context.parameters.requireID("id")) }
+        }
+        pages.post("billing/profiles/{id}/edit") { request, context in
+            let back: @Sendable (PanelForm) -> String = { _ in "/billing/profiles/\(context.parameters.get("id") ?? "")/edit" }
+            return try await action(request, context, back: back) { form, page in
+                var input = try Self.profileInput(form)
+                input.vatProfileID = try form.int64("vat_profile_id")
+                if input.vatProfileID == nil { input.nulls.insert("vat_profile_id") }
+                let profile = try await billing.updateBillingProfile(id: try context.parameters.requireID("id"), by: page.principal, input)
+                return redirect(to: "/billing/profiles", flash: "Billing profile \(profile.name) saved.", request: request)
+            }
+        }
+        pages.post("billing/profiles/{id}/delete") { request, context in
+            let back: @Sendable (PanelForm) -> String = { _ in "/billing/profiles/\(context.parameters.get("id") ?? "")/edit" }
+            return try await action(request, context, back: back) { _, page in
+                try await billing.deleteBillingProfile(id: try context.parameters.requireID("id"), by: page.principal)
+                return redirect(to: "/billing/profiles", flash: "Billing profile deleted.", request: request)
+            }
+        }
+    }
+
+    /// The profile form's fields; an unticked box is `false` (a browser sends nothing for it).
+    static func profileInput(_ form: PanelForm) throws -> BillingProfileInput {
+        var input = BillingProfileInput()
+        input.name = form["name"]
+        input.cycleDay = try form.int("cycle_day")
+        input.dueDays = try form.int("due_days")
+        input.graceDays = try form.int("grace_days")
+        input.autoInvoice = form["auto_invoice"] != nil
+        input.autoSuspend = form["auto_suspend"] != nil
+        input.autoReactivate = form["auto_reactivate"] != nil
+        input.cycleEndsWithMonth = form["cycle_ends_with_month"] != nil
+        return input
+    }
+
+    func profileEditForm(_ page: PanelRequest, id: Int64) async throws -> Response {
+        guard page.principal.isAdmin else { throw PlatformError.forbidden("only the ISP changes billing profiles") }
+        async let found = billing.billingProfile(id: id, for: page.principal)
+        async let vat = billing.vatProfiles(for: page.principal)
+        let profile = try await found
+        var data = try ViewValue.object(try AppJSON.encoder.encode(profile))
+        data["vat_profiles"] = Link.options([("", "No VAT")] + (try await vat).map { (String($0.id), "\($0.name) (\(Double($0.rateBasisPoints) / 100) %)") },
+                                            selected: profile.vatProfileID.map(String.init) ?? "")
+        return try await render("profile-edit", data, request: page, title: "Billing profile \(profile.name)", section: "profiles")
     }
 
     /// A money list's page: its rows with amounts and times written for people, and the pager's links.

@@ -713,6 +713,27 @@ struct PanelSession {
                     #expect(ownerRouters.text.contains("Mirpur POP") && !ownerRouters.text.contains("id=\"router-form\""))
                     _ = try await owner.post("/routers/\(id)/configure", [("pools", "")], csrf: ownerToken)
                     #expect(try await owner.get("/routers").text.contains("flash-error"))
+
+                    // The ISP edits it: secrets left empty stay, never shown; an emptied location is cleared.
+                    let form = try await admin.get("/routers/\(id)/edit")
+                    #expect(form.status == .ok && form.text.contains("value=\"Mirpur POP\"") && !form.text.contains("Panel-Push-1") && !form.text.contains("Panel-Radius-1"))
+                    let edited = try await admin.post("/routers/\(id)/edit", [
+                        ("name", "Mirpur POP 2"), ("nas_ip", "10.92.0.2"), ("radius_secret", ""), ("location", ""), ("api_host", "127.0.0.1"),
+                        ("api_port", String(simulator.port)), ("api_username", "panel-push"), ("api_password", ""), ("disconnect_method", "api"),
+                        ("coa_port", "3799"), ("coa_enabled", "1"), ("interim_seconds", "300"), ("status", "active"),
+                    ], csrf: token)
+                    #expect(edited.headers[.location] == "/routers")
+                    let router = try await api.get("/api/v1/routers/\(id)", token: adminToken).json
+                    #expect(router["name"] as? String == "Mirpur POP 2" && router["nas_ip"] as? String == "10.92.0.2", "\(router)")
+                    #expect(router["location"] == nil || router["location"] is NSNull)
+                    #expect(router["disconnect_method"] as? String == "api" && router["coa_enabled"] as? Bool == true && router["has_api_password"] as? Bool == true)
+                    let nas = try await test.app.database.withPlatformConnection { connection in
+                        try await connection.query("SELECT nasname, secret FROM radius.nas", logger: test.app.logger).collect().map {
+                            try $0.decode((String, String).self)
+                        }
+                    }
+                    #expect(nas.count == 1 && nas.first?.0 == "10.92.0.2" && nas.first?.1 == "Panel-Radius-1", "the secret kept, the address moved")
+                    #expect(try await owner.get("/routers/\(id)/edit").status == .forbidden)
                 }
             }
         }

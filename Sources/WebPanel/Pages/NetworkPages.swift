@@ -97,6 +97,16 @@ extension WebPanel {
                 return redirect(to: "/routers", flash: "\(router.name) serves \(whom).", request: request)
             }
         }
+        pages.get("routers/{id}/edit") { request, context in
+            try await page(request, context) { page in try await routerEditForm(page, id: try context.parameters.requireID("id")) }
+        }
+        pages.post("routers/{id}/edit") { request, context in
+            let back: @Sendable (PanelForm) -> String = { _ in "/routers/\(context.parameters.get("id") ?? "")/edit" }
+            return try await action(request, context, back: back) { form, page in
+                let router = try await provisioning.updateRouter(id: try context.parameters.requireID("id"), by: page.principal, try Self.routerChanges(form))
+                return redirect(to: "/routers", flash: "Router \(router.name) saved.", request: request)
+            }
+        }
         pages.post("routers/{id}/test") { request, context in
             try await action(request, context, back: { _ in "/routers" }) { _, page in
                 let router = try await provisioning.testRouter(id: try context.parameters.requireID("id"), by: page.principal)
@@ -179,5 +189,31 @@ extension WebPanel {
             data["report"] = view
         }
         return try await render("routers", data, request: page, title: "Routers", section: "routers")
+    }
+
+    func routerEditForm(_ page: PanelRequest, id: Int64) async throws -> Response {
+        guard page.principal.isAdmin else { throw PlatformError.forbidden("only the ISP changes routers") }
+        let router = try await provisioning.router(id: id, for: page.principal)
+        var data = try ViewValue.object(try AppJSON.encoder.encode(router))
+        data["methods"] = Link.options([("radius", "RADIUS Disconnect-Request"), ("api", "RouterOS API (/ppp/active/remove)"), ("none", "None (sessions run out)")],
+                                       selected: router.disconnectMethod.rawValue)
+        data["disabled"] = router.status == .disabled
+        return try await render("router-edit", data, request: page, title: "Router \(router.name)", section: "routers")
+    }
+
+    /// The edit form as a partial update. Secrets left empty stay as they are (they are never shown);
+    /// an emptied location or API host clears it; unticked boxes are `false`.
+    static func routerChanges(_ form: PanelForm) throws -> RouterInput {
+        var body: [String: Any] = [:]
+        for name in ["name", "nas_ip", "api_username", "disconnect_method", "status"] { if let value = form[name] { body[name] = value } }
+        for name in ["radius_secret", "api_password"] {
+            if let value = form.fields.first(where: { $0.name == name })?.value, !value.isEmpty { body[name] = value }
+        }
+        for name in ["location", "api_host"] { body[name] = form[name] ?? NSNull() }
+        for name in ["api_port", "coa_port", "interim_seconds"] { if let value = try form.int(name) { body[name] = value } }
+        for name in ["api_tls", "api_tls_verify", "coa_enabled"] { body[name] = form[name] != nil }
+        var input = try AppJSON.decoder.decode(RouterInput.self, from: try JSONSerialization.data(withJSONObject: body))
+        input.nulls = Set(body.compactMap { $0.value is NSNull ? $0.key : nil })
+        return input
     }
 }

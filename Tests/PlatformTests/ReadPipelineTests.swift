@@ -138,6 +138,19 @@ import Testing
         }
     }
 
+    @Test func aRequestWithoutAnAnswerTimesOutAndTheNextOneReconnects() async throws {
+        let config = try TestDatabases.baseConfig().database
+        let reads = ReadPipeline(config: config, logger: .init(label: "uplink.test"), requestTimeout: .milliseconds(500))
+        let started = ContinuousClock.now
+        await #expect(throws: WireError.timedOut) {
+            _ = try await reads.run([WireCall(name: "test.sleep", sql: "SELECT pg_sleep(5)")])
+        }
+        #expect(ContinuousClock.now - started < .seconds(3))
+        let one = try await reads.run([WireCall(name: "test.one", sql: "SELECT 1::int8")])
+        #expect(try one.first?.rows.first?.cells.first?.decode(Int64.self, context: .default) == 1)
+        await reads.shutdown()
+    }
+
     @Test func aWrongPasswordIsRefused() async throws {
         var config = try TestDatabases.baseConfig().database
         config.password = "not-the-password"

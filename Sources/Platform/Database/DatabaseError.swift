@@ -21,7 +21,7 @@ package enum DatabaseError: ServiceError, Equatable {
         if let error = error as? WireError {
             switch error {
             case .server(let state, let constraint, _): self.init(sqlState: state, constraint: constraint)
-            case .connectionClosed, .shutDown: self = .unavailable
+            case .connectionClosed, .timedOut, .shutDown: self = .unavailable
             case .protocolViolation, .authentication: self = .unexpected(sqlState: nil)
             }
             return

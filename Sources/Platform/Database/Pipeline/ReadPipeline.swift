@@ -14,14 +14,21 @@ package final class ReadPipeline: Sendable {
     private let group: any EventLoopGroup
     private let slots: [Slot]
     private let isShutdown = Atomic<Bool>(false)
+    private let requestTimeout: TimeAmount
 
     private final class Slot: Sendable {
         let connection = ChannelSlot()
         let inFlight = Atomic<Int>(0)
     }
 
-    package init(config: DatabaseConfig, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    /// `requestTimeout`: a request not answered by then fails, and its connection is closed (a reply that
+    /// never comes would leave the stream unusable); the requests behind it on that connection fail too.
+    package init(
+        config: DatabaseConfig, logger: Logger, requestTimeout: TimeAmount = .seconds(30),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.config = config
+        self.requestTimeout = requestTimeout
         self.logger = logger
         self.group = group
         self.slots = (0..<max(1, config.readConnections)).map { _ in Slot() }
@@ -38,6 +45,11 @@ package final class ReadPipeline: Sendable {
         // A write that fails never reaches the handler (a channel closed meanwhile): it fails the reply too.
         let written = channel.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { _ in promise.fail(WireError.connectionClosed) }
+        let deadline = channel.eventLoop.scheduleTask(in: requestTimeout) {
+            promise.fail(WireError.timedOut)
+            channel.close(promise: nil)
+        }
+        defer { deadline.cancel() }
         channel.writeAndFlush(WireRequest(calls: calls, promise: promise), promise: written)
         return try await promise.futureResult.get()
     }

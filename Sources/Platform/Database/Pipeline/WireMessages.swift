@@ -172,10 +172,12 @@ package struct WireRow: Sendable, Sequence {
 }
 
 /// What can go wrong on the pipelined path, before it is translated into a `DatabaseError`.
-package enum WireError: Error, Sendable {
+package enum WireError: Error, Sendable, Equatable {
     /// An `ErrorResponse`: its SQLSTATE, constraint and message.
     case server(sqlState: String, constraint: String?, message: String)
     case connectionClosed
+    /// No answer within the request timeout; the connection was closed.
+    case timedOut
     case protocolViolation(String)
     case authentication(String)
     case shutDown

@@ -113,13 +113,17 @@ extension CustomerService {
     }
 
     /// One customer with its provisioning state.
+    /// One live customer with its provisioning state: both statements and the scope switch in one round
+    /// trip on the read path.
     package func customer(id: Int64, for principal: Principal) async throws -> Customer {
-        let customer = try await database.withTenantTransaction(principal.tenantScope) { connection -> Customer? in
-            guard var customer = try await customers.customer(id: id, on: connection) else { return nil }
-            customer.provisioning = try await customers.provisioningStatus(id: id, on: connection)
-            return customer
-        }
-        guard let customer else { throw PlatformError.notFound("customer") }
+        var bindings = WireBindings()
+        bindings.append(id)
+        let results = try await database.tenantRead(
+            principal.tenantScope, [WireCall(CustomerByID.self, bindings), WireCall(ProvisioningStatusOf.self, bindings)]
+        )
+        guard let row = results[0].rows.first else { throw PlatformError.notFound("customer") }
+        var customer = try CustomerRepository.customer(row)
+        customer.provisioning = try results[1].rows.first.map(CustomerRepository.provisioningStatus) ?? .pending
         return await withOnline(customer, tenantID: principal.tenantID)
     }
 

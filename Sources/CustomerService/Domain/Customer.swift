@@ -216,6 +216,11 @@ package struct ProvisioningStatus: Sendable, Hashable {
     package var appliedVersion: Int64
     package var nextAttemptAt: Date?
     package var updatedAt: Date?
+
+    /// A customer whose first job has not been relayed yet (every change queues one).
+    static let pending = ProvisioningStatus(
+        state: "pending", attempts: 0, lastError: nil, requestedVersion: 0, appliedVersion: 0, nextAttemptAt: nil, updatedAt: nil
+    )
 }
 
 /// What an action changes besides the status: its parameters.

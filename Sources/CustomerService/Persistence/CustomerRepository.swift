@@ -123,21 +123,18 @@ struct CustomerRepository: Sendable {
     /// The provisioning state the workers keep for the customer; `pending` while its first job has not been
     /// relayed yet (every change queues one).
     func provisioningStatus(id: Int64, on connection: PostgresConnection) async throws -> ProvisioningStatus {
-        let rows = try await connection.query(
-            """
-            SELECT state, attempts, last_error, requested_version, applied_version, next_attempt_at, updated_at
-            FROM platform.provisioning_state WHERE tenant_id = platform.current_tenant() AND customer_id = \(id)
-            """,
-            logger: logger
-        )
-        for try await (state, attempts, error, requested, applied, next, updated) in rows.decode(
-            (String, Int, String?, Int64, Int64, Date?, Date).self
-        ) {
-            return ProvisioningStatus(state: state, attempts: attempts, lastError: error, requestedVersion: requested,
-                                      appliedVersion: applied, nextAttemptAt: next, updatedAt: updated)
-        }
-        return ProvisioningStatus(state: "pending", attempts: 0, lastError: nil, requestedVersion: 0, appliedVersion: 0,
-                                  nextAttemptAt: nil, updatedAt: nil)
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: ProvisioningStatusOf.sql, binds: bindings), logger: logger)
+        for try await row in rows { return try Self.provisioningStatus(row) }
+        return .pending
+    }
+
+    /// A row of `ProvisioningStatusOf`, from either read path.
+    static func provisioningStatus(_ row: some Sequence<PostgresCell>) throws -> ProvisioningStatus {
+        var r = RowReader(row)
+        return ProvisioningStatus(state: try r.next(), attempts: try r.next(), lastError: try r.next(), requestedVersion: try r.next(),
+                                  appliedVersion: try r.next(), nextAttemptAt: try r.next(), updatedAt: try r.next())
     }
 
     func customers(ids: [Int64], includeDeleted: Bool, on connection: PostgresConnection) async throws -> [Customer] {
@@ -391,22 +388,39 @@ struct CustomerRepository: Sendable {
     /// Decodes rows of `columns`, in their order.
     func decode<Rows: AsyncSequence>(_ rows: Rows) async throws -> [Customer] where Rows.Element == PostgresRow {
         var customers: [Customer] = []
-        for try await row in rows {
-            var r = RowReader(row)
-            customers.append(Customer(
-                id: try r.next(), code: try r.next(), type: CustomerType(rawValue: try r.next()) ?? .other,
-                operatorID: try r.next(), username: try r.next(), fullName: try r.next(), phone: try r.next(), email: try r.next(),
-                address: .init(house: try r.next(), road: try r.next(), area: try r.next(), thana: try r.next(),
-                               district: try r.next(), division: try r.next()),
-                zoneID: try r.next(), zoneName: try r.next(), packageID: try r.next(), packageName: try r.next(),
-                billingProfileID: try r.next(), nasID: try r.next(), staticIP: try r.next(), clientType: try r.next(),
-                connectionType: try r.next(), connectivity: try r.next(), gender: try r.next(), nid: try r.next(),
-                connectionDate: try r.next(), expiresAt: try r.next(), suspendDate: try r.next(),
-                status: CustomerStatus(rawValue: try r.next()) ?? .disabled, statusReason: try r.next(),
-                customFieldsJSON: try r.next(), notes: try r.next(), createdAt: try r.next(), createdBy: try r.next(),
-                updatedAt: try r.next(), updatedBy: try r.next(), deletedAt: try r.next(), deletedBy: try r.next()
-            ))
-        }
+        for try await row in rows { customers.append(try Self.customer(row)) }
         return customers
     }
+
+    /// One row of `columns`, from either read path.
+    static func customer(_ row: some Sequence<PostgresCell>) throws -> Customer {
+        var r = RowReader(row)
+        return Customer(
+            id: try r.next(), code: try r.next(), type: CustomerType(rawValue: try r.next()) ?? .other,
+            operatorID: try r.next(), username: try r.next(), fullName: try r.next(), phone: try r.next(), email: try r.next(),
+            address: .init(house: try r.next(), road: try r.next(), area: try r.next(), thana: try r.next(),
+                           district: try r.next(), division: try r.next()),
+            zoneID: try r.next(), zoneName: try r.next(), packageID: try r.next(), packageName: try r.next(),
+            billingProfileID: try r.next(), nasID: try r.next(), staticIP: try r.next(), clientType: try r.next(),
+            connectionType: try r.next(), connectivity: try r.next(), gender: try r.next(), nid: try r.next(),
+            connectionDate: try r.next(), expiresAt: try r.next(), suspendDate: try r.next(),
+            status: CustomerStatus(rawValue: try r.next()) ?? .disabled, statusReason: try r.next(),
+            customFieldsJSON: try r.next(), notes: try r.next(), createdAt: try r.next(), createdBy: try r.next(),
+            updatedAt: try r.next(), updatedBy: try r.next(), deletedAt: try r.next(), deletedBy: try r.next()
+        )
+    }
+}
+
+/// A live customer by id (`$1`), as `CustomerRepository.columns`.
+enum CustomerByID: SQLStatement {
+    static let sql = "SELECT \(CustomerRepository.columns) FROM customers c \(CustomerRepository.joins) WHERE c.id = $1 AND c.deleted_at IS NULL"
+}
+
+/// The provisioning state the workers keep for customer `$1`; no row while its first job has not been
+/// relayed yet (every change queues one).
+enum ProvisioningStatusOf: SQLStatement {
+    static let sql = """
+        SELECT state, attempts, last_error, requested_version, applied_version, next_attempt_at, updated_at
+        FROM platform.provisioning_state WHERE tenant_id = platform.current_tenant() AND customer_id = $1
+        """
 }

@@ -42,6 +42,12 @@ package struct Database: Sendable {
     package func tenantRead<Statement: SQLStatement>(
         _ scope: TenantScope, _ statement: Statement.Type, _ bindings: WireBindings = WireBindings(), genericPlans: Bool = true
     ) async throws -> WireResult {
+        try await tenantRead(scope, [WireCall(statement, bindings)], genericPlans: genericPlans)[0]
+    }
+
+    /// Several statements read together in the tenant's scope: one round trip, one read-only transaction
+    /// (read committed: each statement sees what was committed when it began); their results in order.
+    package func tenantRead(_ scope: TenantScope, _ calls: [WireCall], genericPlans: Bool = true) async throws -> [WireResult] {
         var enter = WireBindings()
         enter.append(TenantNaming.schema(scope.tenantID))
         enter.append(TenantNaming.role(for: scope))
@@ -49,12 +55,13 @@ package struct Database: Sendable {
         enter.append(scope.operatorSetting)
         enter.append(genericPlans ? "force_generic_plan" : "auto")
         do {
-            let results = try await reads.run([
-                WireCall(name: "uplink.enter_tenant_read", sql: ScopeStatements.enterTenantReadOnly, bindings: enter),
-                WireCall(name: String(reflecting: Statement.self), sql: Statement.sql, bindings: bindings),
-            ])
-            guard results.count == 2 else { throw WireError.protocolViolation("\(results.count) results for 2 statements") }
-            return results[1]
+            let results = try await reads.run(
+                [WireCall(name: "uplink.enter_tenant_read", sql: ScopeStatements.enterTenantReadOnly, bindings: enter)] + calls
+            )
+            guard results.count == calls.count + 1 else {
+                throw WireError.protocolViolation("\(results.count) results for \(calls.count + 1) statements")
+            }
+            return Array(results.dropFirst())
         } catch {
             throw translate(error)
         }

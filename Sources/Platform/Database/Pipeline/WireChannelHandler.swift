@@ -13,6 +13,11 @@ package struct WireCall: Sendable {
         self.sql = sql
         self.bindings = bindings
     }
+
+    /// A statement type's SQL, prepared under the type's name.
+    package init<Statement: SQLStatement>(_ statement: Statement.Type, _ bindings: WireBindings = WireBindings()) {
+        self.init(name: String(reflecting: Statement.self), sql: Statement.sql, bindings: bindings)
+    }
 }
 
 /// Statements sent in one write and closed by one `Sync`: Postgres runs them in one implicit transaction,

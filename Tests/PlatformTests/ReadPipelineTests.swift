@@ -151,6 +151,28 @@ import Testing
         await reads.shutdown()
     }
 
+    @Test func aReadSurvivesItsConnectionBeingClosedByPostgres() async throws {
+        try await TestApp.with(configure: { $0.database.readConnections = 1 }) { test in
+            let fixtures = try await Fixtures.make(test)
+            let database = test.app.database
+            let scope = TenantScope(tenantID: fixtures.resellerA.id, operators: .all)
+            #expect(try names(try await database.tenantRead(scope, OperatorNames.self)).count == 3)
+            // As a restart or an administrator would: the read path's backend is terminated under it. The next
+            // read opens a new connection (one written in the race with the close is sent once more).
+            let terminated = try await database.withPlatformConnection { connection in
+                try await connection.query(
+                    """
+                    SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                    WHERE application_name = 'uplink-read' AND datname = current_database()
+                    """,
+                    logger: test.app.logger
+                ).collect().first?.decode(Int.self)
+            }
+            #expect(terminated == 1)
+            #expect(try names(try await database.tenantRead(scope, OperatorNames.self)) == ["Reseller A", "Sub A1", "Sub A2"])
+        }
+    }
+
     @Test func aWrongPasswordIsRefused() async throws {
         var config = try TestDatabases.baseConfig().database
         config.password = "not-the-password"

@@ -54,10 +54,16 @@ package struct Database: Sendable {
         enter.append(String(scope.tenantID))
         enter.append(scope.operatorSetting)
         enter.append(genericPlans ? "force_generic_plan" : "auto")
+        let request = [WireCall(name: "uplink.enter_tenant_read", sql: ScopeStatements.enterTenantReadOnly, bindings: enter)] + calls
         do {
-            let results = try await reads.run(
-                [WireCall(name: "uplink.enter_tenant_read", sql: ScopeStatements.enterTenantReadOnly, bindings: enter)] + calls
-            )
+            let results: [WireResult]
+            do {
+                results = try await reads.run(request)
+            } catch WireError.connectionClosed {
+                // A connection Postgres closed (a restart, a terminated backend) is noticed by the first request
+                // on it; a read is safe to send again, and the retry opens a new connection.
+                results = try await reads.run(request)
+            }
             guard results.count == calls.count + 1 else {
                 throw WireError.protocolViolation("\(results.count) results for \(calls.count + 1) statements")
             }

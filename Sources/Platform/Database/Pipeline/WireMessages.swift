@@ -10,7 +10,7 @@ enum WireFrontend {
         let start = buffer.writerIndex
         buffer.writeInteger(Int32(0))
         buffer.writeInteger(Int32(196_608))
-        for (key, value) in [("user", user), ("database", database), ("application_name", "uplink"), ("client_encoding", "UTF8")] {
+        for (key, value) in [("user", user), ("database", database), ("application_name", "uplink-read"), ("client_encoding", "UTF8")] {
             buffer.writeCString(key)
             buffer.writeCString(value)
         }

@@ -197,7 +197,7 @@ extension BillingService {
     package func suspensionLog(for principal: Principal, customerID: String?, page: PageRequest) async throws -> [UInt8] {
         var b = SQLBuilder()
         var conditions: [String] = []
-        if let customerID { conditions.append("s.customer_id = \(b.bind(try Self.positiveID(customerID, field: "customer_id")))") }
+        if let customerID { conditions.append("s.customer_id = \(b.bind(try Validate.positiveID(customerID, field: "customer_id")))") }
         let json = """
             jsonb_build_object('id', s.id, 'customer_id', s.customer_id, 'operator_id', s.operator_id, 'reason', s.reason,
                 'invoice_id', s.invoice_id, 'suspended_at', platform.iso(s.suspended_at), 'reactivated_at', platform.iso(s.reactivated_at),
@@ -207,15 +207,10 @@ extension BillingService {
                               conditions: conditions, builder: b, principal: principal, page: page)
     }
 
-    static func positiveID(_ text: String, field: String) throws -> Int64 {
-        guard let id = Int64(text), id > 0 else { throw PlatformError.invalidInput(field: field, reason: "must be a positive integer") }
-        return id
-    }
-
     /// `operator_id` and `customer_id` filters of the money lists (dates differ per list).
     static func commonFilters(_ filter: MoneyListFilter, alias: String, builder b: inout SQLBuilder, into conditions: inout [String]) throws {
-        if let text = filter.operatorID { conditions.append("\(alias).operator_id = \(b.bind(try positiveID(text, field: "operator_id")))") }
-        if let text = filter.customerID { conditions.append("\(alias).customer_id = \(b.bind(try positiveID(text, field: "customer_id")))") }
+        if let text = filter.operatorID { conditions.append("\(alias).operator_id = \(b.bind(try Validate.positiveID(text, field: "operator_id")))") }
+        if let text = filter.customerID { conditions.append("\(alias).customer_id = \(b.bind(try Validate.positiveID(text, field: "customer_id")))") }
     }
 
     /// One page of `table` as `{items, page, per_page, total}`, built by SQL. Row-level security scopes it.

@@ -187,7 +187,7 @@ extension BillingService {
     package func vouchers(for principal: Principal, batchID: String?, state: String?, page: PageRequest) async throws -> [UInt8] {
         var b = SQLBuilder()
         var conditions: [String] = []
-        if let batchID { conditions.append("v.batch_id = \(b.bind(try Self.positiveID(batchID, field: "batch_id")))") }
+        if let batchID { conditions.append("v.batch_id = \(b.bind(try Validate.positiveID(batchID, field: "batch_id")))") }
         if let state {
             guard ["unissued", "issued", "used", "expired"].contains(state) else {
                 throw PlatformError.invalidInput(field: "state", reason: "must be unissued, issued, used or expired")

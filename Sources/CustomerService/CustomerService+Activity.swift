@@ -8,7 +8,7 @@ extension CustomerService {
         for principal: Principal, customerID: String?, actor: String?, action: String?, from: String?, to: String?, page: PageRequest
     ) async throws -> Page<ActivityEntry> {
         var filter = SQLBuilder(" FROM activity_log a WHERE true")
-        if let customerID { filter.append(" AND a.customer_id = \(filter.bind(try Self.id(customerID, field: "customer_id")))") }
+        if let customerID { filter.append(" AND a.customer_id = \(filter.bind(try Validate.positiveID(customerID, field: "customer_id")))") }
         if let actor { filter.append(" AND a.actor_username = \(filter.bind(try Validate.text(actor, field: "actor", max: 100)))") }
         if let action {
             guard action.count <= 40, action.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else {
@@ -53,7 +53,7 @@ extension CustomerService {
         let search = try search.flatMap { text in
             text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try Validate.text(text, field: "q", max: 100)
         }
-        let tenant = try tenantID.map { try Self.id($0, field: "tenant_id") }
+        let tenant = try tenantID.map { try Validate.positiveID($0, field: "tenant_id") }
         if let status, status != "deleted", CustomerStatus(rawValue: status) == nil {
             throw PlatformError.invalidInput(field: "status", reason: "must be active, expired, suspended, disabled or deleted")
         }

@@ -82,9 +82,9 @@ extension CustomerService {
             filter.statuses = statuses
         }
         filter.type = try type.map { try Self.customerType($0).rawValue }
-        filter.zoneID = try zoneID.map { try Self.id($0, field: "zone_id") }
-        filter.packageID = try packageID.map { try Self.id($0, field: "package_id") }
-        filter.operatorID = try operatorID.map { try Self.id($0, field: "operator_id") }
+        filter.zoneID = try zoneID.map { try Validate.positiveID($0, field: "zone_id") }
+        filter.packageID = try packageID.map { try Validate.positiveID($0, field: "package_id") }
+        filter.operatorID = try operatorID.map { try Validate.positiveID($0, field: "operator_id") }
         if let sort {
             guard let value = CustomerSort(rawValue: sort) else {
                 throw PlatformError.invalidInput(field: "sort", reason: "must be one of: \(CustomerSort.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -374,11 +374,6 @@ extension CustomerService {
             throw PlatformError.invalidInput(field: "type", reason: "must be one of: \(CustomerType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return type
-    }
-
-    static func id(_ text: String, field: String) throws -> Int64 {
-        guard let value = Int64(text), value > 0 else { throw PlatformError.invalidInput(field: field, reason: "must be a positive integer") }
-        return value
     }
 
     static func choice(_ value: String, field: String, in options: [String]) throws -> String {

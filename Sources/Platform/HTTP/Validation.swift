@@ -2,6 +2,12 @@ import Foundation
 
 /// Input checks shared by every endpoint. They reject before any SQL runs, so bad input changes nothing.
 package enum Validate {
+    /// An id given as text (a query parameter, a form field): a positive integer.
+    package static func positiveID(_ text: String, field: String) throws -> Int64 {
+        guard let id = Int64(text), id > 0 else { throw PlatformError.invalidInput(field: field, reason: "must be a positive integer") }
+        return id
+    }
+
     /// Free text: trimmed, 1...max characters, no control characters (NUL included).
     package static func text(_ value: String, field: String, max: Int = 200) throws -> String {
         let trimmed = Self.trimmed(value)

@@ -84,8 +84,6 @@ package struct OnlineRoutes: Sendable {
     }
 
     private static func id(_ text: String?, field: String) throws -> Int64? {
-        guard let text else { return nil }
-        guard let value = Int64(text), value > 0 else { throw PlatformError.invalidInput(field: field, reason: "must be a positive integer") }
-        return value
+        try text.map { try Validate.positiveID($0, field: field) }
     }
 }

@@ -40,7 +40,7 @@ extension WebPanel {
         if let batchID {
             // One batch's cards: serials, the last four characters of each code, state and who used it.
             let cards = try ViewValue.object(try await billing.vouchers(for: page.principal, batchID: batchID, state: page.query("state"), page: pageRequest))
-            let batch = try ViewValue.object(try await billing.voucherBatch(id: try Self.positiveID(batchID), for: page.principal))
+            let batch = try ViewValue.object(try await billing.voucherBatch(id: try Validate.positiveID(batchID, field: "batch_id"), for: page.principal))
             data["batch"] = Self.batchRow(batch, names: names)
             data["cards"] = (cards["items"] as? [[String: Any]] ?? []).map { card -> [String: Any] in
                 var row = card
@@ -112,10 +112,5 @@ extension WebPanel {
             let expires = Display.time(iso: (answer["recharge"] as? [String: Any])?["expires_at"])
             return "Card redeemed" + (expires.map { ", valid until \($0)" } ?? "") + "."
         }
-    }
-
-    static func positiveID(_ text: String) throws -> Int64 {
-        guard let id = Int64(text), id > 0 else { throw PlatformError.invalidInput(field: "batch_id", reason: "must be a positive integer") }
-        return id
     }
 }

@@ -132,7 +132,15 @@ extension Request {
     package func decodeInput<T: PartialInput>(_ type: T.Type, context: AppRequestContext, emptyBody: T? = nil) async throws -> T {
         let data = try await collectJSON(context: context)
         if data.isEmpty, let emptyBody { return emptyBody }
-        var value = try Self.decode(type, from: data)
+        return try T.decodePartial(from: data)
+    }
+}
+
+extension PartialInput {
+    /// Decodes a JSON object and records its `null` members, top level and one level down (`address.road`):
+    /// how a partial update says "clear this". Bodies built in Swift (the panel's edit forms) use it too.
+    package static func decodePartial(from data: Data) throws -> Self {
+        var value = try Request.decode(Self.self, from: data)
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             for (key, member) in object {
                 if member is NSNull { value.nulls.insert(key) }

@@ -212,8 +212,6 @@ extension WebPanel {
         for name in ["location", "api_host"] { body[name] = form[name] ?? NSNull() }
         for name in ["api_port", "coa_port", "interim_seconds"] { if let value = try form.int(name) { body[name] = value } }
         for name in ["api_tls", "api_tls_verify", "coa_enabled"] { body[name] = form[name] != nil }
-        var input = try AppJSON.decoder.decode(RouterInput.self, from: try JSONSerialization.data(withJSONObject: body))
-        input.nulls = Set(body.compactMap { $0.value is NSNull ? $0.key : nil })
-        return input
+        return try RouterInput.decodePartial(from: try JSONSerialization.data(withJSONObject: body))
     }
 }

@@ -294,8 +294,6 @@ extension WebPanel {
         } else {
             throw PlatformError.invalidInput(field: "burst", reason: "give both burst speeds, or neither")
         }
-        var input = try AppJSON.decoder.decode(PackageInput.self, from: try JSONSerialization.data(withJSONObject: body))
-        input.nulls = Set(body.compactMap { $0.value is NSNull ? $0.key : nil })
-        return input
+        return try PackageInput.decodePartial(from: try JSONSerialization.data(withJSONObject: body))
     }
 }

@@ -194,11 +194,11 @@ package struct JSONBody<Value: JSONWritable>: ResponseGenerator {
 }
 
 /// Reads a row's columns in order, each decoded as the type asked for (faster than by name).
-package struct RowReader {
-    private var iterator: AnyIterator<PostgresCell>
+package struct RowReader<Row: Sequence<PostgresCell>> {
+    private var iterator: Row.Iterator
 
     /// A row of either path: the pool's `PostgresRow` or the read path's `WireRow`.
-    package init(_ row: some Sequence<PostgresCell>) { iterator = AnyIterator(row.makeIterator()) }
+    package init(_ row: Row) { iterator = row.makeIterator() }
 
     package mutating func next<Value: PostgresDecodable>(_ type: Value.Type = Value.self) throws -> Value {
         guard let cell = iterator.next() else { throw PlatformError.internalError("row has fewer columns than read") }

@@ -43,14 +43,7 @@ extension AuthService {
         bindings.append(id)
         let result = try await database.tenantRead(principal.tenantScope, OperatorByID.self, bindings)
         guard let row = result.rows.first else { throw PlatformError.notFound("operator") }
-        let cells = row.cells
-        guard cells.count == 7 else { throw PlatformError.internalError("operator row has \(cells.count) columns") }
-        return Operator(
-            id: try cells[0].decode(Int64.self, context: .default), parentID: try cells[1].decode(Int64?.self, context: .default),
-            name: try cells[2].decode(String.self, context: .default), kind: try cells[3].decode(String.self, context: .default),
-            status: try cells[4].decode(String.self, context: .default), username: try cells[6].decode(String?.self, context: .default),
-            createdAt: try cells[5].decode(Date.self, context: .default)
-        )
+        return try Self.decodeOperator(row)
     }
 
     /// Creates a sub-reseller under the caller's operator and its login, in one transaction.
@@ -136,10 +129,12 @@ extension AuthService {
         return items
     }
 
-    /// Columns: id, parent_id, name, kind, status, created_at, username.
-    private static func decodeOperator(_ row: PostgresRow) throws -> Operator {
-        let (id, parentID, name, kind, status, createdAt, username) = try row.decode((Int64, Int64?, String, String, String, Date, String?).self)
-        return Operator(id: id, parentID: parentID, name: name, kind: kind, status: status, username: username, createdAt: createdAt)
+    /// Columns: id, parent_id, name, kind, status, created_at, username; a row of either read path.
+    private static func decodeOperator(_ row: some Sequence<PostgresCell>) throws -> Operator {
+        var r = RowReader(row)
+        let (id, parentID, name, kind, status): (Int64, Int64?, String, String, String) = (try r.next(), try r.next(), try r.next(), try r.next(), try r.next())
+        let createdAt: Date = try r.next()
+        return Operator(id: id, parentID: parentID, name: name, kind: kind, status: status, username: try r.next(), createdAt: createdAt)
     }
 }
 

@@ -18,18 +18,11 @@ extension WebPanel {
                 return redirect(to: "/billing/profiles", flash: "Billing profile \(profile.name) created.", request: request)
             }
         }
-        pages.get("billing/profiles/{id}/edit") { request, context in
-            try await page(request, context) { page in try await profileEditForm(page, id: try context.parameters.requireID("id")) }
-        }
-        pages.post("billing/profiles/{id}/edit") { request, context in
-            let back: @Sendable (PanelForm) -> String = { _ in "/billing/profiles/\(context.parameters.get("id") ?? "")/edit" }
-            return try await action(request, context, back: back) { form, page in
-                var input = try Self.profileInput(form)
-                input.vatProfileID = try form.int64("vat_profile_id")
-                if input.vatProfileID == nil { input.nulls.insert("vat_profile_id") }
-                let profile = try await billing.updateBillingProfile(id: try context.parameters.requireID("id"), by: page.principal, input)
-                return redirect(to: "/billing/profiles", flash: "Billing profile \(profile.name) saved.", request: request)
-            }
+        registerEditForm(on: pages, "billing/profiles", draw: { page, id in try await profileEditForm(page, id: id) }) { form, page, id in
+            var input = try Self.profileInput(form)
+            input.vatProfileID = try form.int64("vat_profile_id")
+            if input.vatProfileID == nil { input.nulls.insert("vat_profile_id") }
+            return "Billing profile \(try await billing.updateBillingProfile(id: id, by: page.principal, input).name) saved."
         }
         pages.post("billing/profiles/{id}/delete") { request, context in
             let back: @Sendable (PanelForm) -> String = { _ in "/billing/profiles/\(context.parameters.get("id") ?? "")/edit" }

@@ -97,15 +97,8 @@ extension WebPanel {
                 return redirect(to: "/routers", flash: "\(router.name) serves \(whom).", request: request)
             }
         }
-        pages.get("routers/{id}/edit") { request, context in
-            try await page(request, context) { page in try await routerEditForm(page, id: try context.parameters.requireID("id")) }
-        }
-        pages.post("routers/{id}/edit") { request, context in
-            let back: @Sendable (PanelForm) -> String = { _ in "/routers/\(context.parameters.get("id") ?? "")/edit" }
-            return try await action(request, context, back: back) { form, page in
-                let router = try await provisioning.updateRouter(id: try context.parameters.requireID("id"), by: page.principal, try Self.routerChanges(form))
-                return redirect(to: "/routers", flash: "Router \(router.name) saved.", request: request)
-            }
+        registerEditForm(on: pages, "routers", draw: { page, id in try await routerEditForm(page, id: id) }) { form, page, id in
+            "Router \(try await provisioning.updateRouter(id: id, by: page.principal, try Self.routerChanges(form)).name) saved."
         }
         pages.post("routers/{id}/test") { request, context in
             try await action(request, context, back: { _ in "/routers" }) { _, page in

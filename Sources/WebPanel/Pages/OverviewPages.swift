@@ -69,15 +69,8 @@ extension WebPanel {
                 return redirect(to: "/packages", flash: "Package \(updated.name) saved (\(updated.status.rawValue)).", request: request)
             }
         }
-        pages.get("packages/{id}/edit") { request, context in
-            try await page(request, context) { page in try await packageEditForm(page, id: try context.parameters.requireID("id")) }
-        }
-        pages.post("packages/{id}/edit") { request, context in
-            let back: @Sendable (PanelForm) -> String = { _ in "/packages/\(context.parameters.get("id") ?? "")/edit" }
-            return try await action(request, context, back: back) { form, page in
-                let updated = try await billing.updatePackage(id: try context.parameters.requireID("id"), by: page.principal, try Self.packageChanges(form))
-                return redirect(to: "/packages", flash: "Package \(updated.name) saved.", request: request)
-            }
+        registerEditForm(on: pages, "packages", draw: { page, id in try await packageEditForm(page, id: id) }) { form, page, id in
+            "Package \(try await billing.updatePackage(id: id, by: page.principal, try Self.packageChanges(form)).name) saved."
         }
         pages.post("packages/{id}/assign") { request, context in
             try await action(request, context, back: { _ in "/packages" }) { form, page in

@@ -49,6 +49,25 @@ extension WebPanel {
         }
     }
 
+    /// An edit form's two routes: `GET /<path>/{id}/edit` draws it; its `POST` saves through `save`, then goes
+    /// to `/<path>` with the message `save` returns, or back to the form with the refusal.
+    func registerEditForm(
+        on pages: RouterGroup<AppRequestContext>, _ path: String,
+        draw: @escaping @Sendable (PanelRequest, Int64) async throws -> Response,
+        save: @escaping @Sendable (PanelForm, PanelRequest, Int64) async throws -> String
+    ) {
+        pages.get("\(path)/{id}/edit") { request, context in
+            try await page(request, context) { page in try await draw(page, try context.parameters.requireID("id")) }
+        }
+        pages.post("\(path)/{id}/edit") { request, context in
+            let back: @Sendable (PanelForm) -> String = { _ in "/\(path)/\(context.parameters.get("id") ?? "")/edit" }
+            return try await action(request, context, back: back) { form, page in
+                let message = try await save(form, page, try context.parameters.requireID("id"))
+                return redirect(to: "/\(path)", flash: message, request: request)
+            }
+        }
+    }
+
     static func errorTitle(_ kind: ErrorKind) -> String {
         switch kind {
         case .notFound: "Not found"

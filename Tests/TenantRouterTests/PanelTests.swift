@@ -60,8 +60,11 @@ struct PanelSession {
         return try #require(Self.csrf(in: home.text))
     }
 
-    static func csrf(in html: String) -> String? {
-        guard let range = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+    static func csrf(in html: String) -> String? { hiddenValue("_csrf", in: html) }
+
+    /// The first hidden field `name`'s value in a page (a form's CSRF token, a money form's idempotency key).
+    static func hiddenValue(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
         let rest = html[range.upperBound...]
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
@@ -233,9 +236,7 @@ struct PanelSession {
 
                 // Recharge twice with the same form (a double click): one recharge.
                 let page = try await browser.get("/customers/\(id)")
-                let key = try #require(page.text.range(of: "name=\"key\" value=\"").map { range in
-                    String(page.text[range.upperBound...].prefix { $0 != "\"" })
-                })
+                let key = try #require(PanelSession.hiddenValue("key", in: page.text))
                 let pkg = String(catalog.packages["pppoe_daily"]!)
                 let first = try await browser.post("/customers/\(id)/recharge", [("key", key), ("package_id", pkg)], csrf: token)
                 #expect(first.status == .seeOther)
@@ -440,7 +441,7 @@ struct PanelSession {
                 }
                 let before = try await balance("/api/v1/operators/\(fixtures.subA1.id)/wallet", catalog.ownerA)
                 let page = try await owner.get("/sub-resellers")
-                let key = try #require(page.text.range(of: "name=\"key\" value=\"").map { String(page.text[$0.upperBound...].prefix { $0 != "\"" }) })
+                let key = try #require(PanelSession.hiddenValue("key", in: page.text))
                 let fields = [("key", key), ("amount", "1,000.50"), ("method", "bank")]
                 _ = try await owner.post("/sub-resellers/\(fixtures.subA1.id)/topup", fields, csrf: token)
                 #expect(try await owner.get("/sub-resellers").text.contains("Wallet topped up with 1,000.50."))
@@ -506,7 +507,7 @@ struct PanelSession {
                 let pkg = String(catalog.packages["pppoe_daily"]!)
                 #expect(page.text.contains("<option value=\"\(pkg)\">"), "prepaid packages to choose from")
                 #expect(!page.text.contains("<option value=\"\(catalog.packages["pppoe_monthly"]!)\">"), "not monthly ones")
-                let key = try #require(page.text.range(of: "name=\"key\" value=\"").map { String(page.text[$0.upperBound...].prefix { $0 != "\"" }) })
+                let key = try #require(PanelSession.hiddenValue("key", in: page.text))
                 let day = String(ISO8601DateFormatter().string(from: test.clock.now().addingTimeInterval(30 * 86_400)).prefix(10))
                 let fields = [("key", key), ("package_id", pkg), ("count", "3"), ("expires_on", day), ("distributor", "Shop <1>"), ("commission", "5")]
                 _ = try await owner.post("/vouchers", fields, csrf: token)

@@ -28,36 +28,19 @@ extension WebPanel {
         }
     }
 
+    /// The batches, or with `batch_id` one batch's cards.
     func voucherPage(_ page: PanelRequest) async throws -> Response {
         try require(.billingRead, page)
         let pageRequest = try PageRequest(page: page.query("page"), perPage: page.query("per_page"))
-        let batchID = page.query("batch_id")
-        async let batchBytes = billing.voucherBatches(for: page.principal, page: batchID == nil ? pageRequest : PageRequest(page: 1, perPage: 1))
         async let packageList = billing.listPackages(for: page.principal, search: nil, type: nil, status: nil, page: PageRequest(page: 1, perPage: 200))
-        let packages = try await packageList.items
-        let names = Dictionary(packages.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        var data: [String: Any] = [:]
-        if let batchID {
-            // One batch's cards: serials, the last four characters of each code, state and who used it.
-            let cards = try ViewValue.object(try await billing.vouchers(for: page.principal, batchID: batchID, state: page.query("state"), page: pageRequest))
-            let batch = try ViewValue.object(try await billing.voucherBatch(id: try Validate.positiveID(batchID, field: "batch_id"), for: page.principal))
-            data["batch"] = Self.batchRow(batch, names: names)
-            data["cards"] = (cards["items"] as? [[String: Any]] ?? []).map { card -> [String: Any] in
-                var row = card
-                for key in ["issued_at", "used_at", "expires_at"] { row["\(key)_text"] = Display.time(iso: card[key]) ?? "" }
-                return row
-            }
-            let filters: [(String, String?)] = [("batch_id", batchID), ("state", page.query("state"))]
-            data.merge(Link.pager("/vouchers", filters, page: pageRequest.page, perPage: pageRequest.perPage,
-                                  total: cards["total"] as? Int ?? 0)) { $1 }
-            data["states"] = Link.options([("", "Any state"), ("unissued", "Not printed"), ("issued", "Printed"), ("used", "Used"), ("expired", "Expired")],
-                                          selected: page.query("state") ?? "")
-            _ = try await batchBytes
-            return try await render("voucher-cards", data, request: page, title: "Voucher batch \(batchID)", section: "vouchers")
+        if let batchID = page.query("batch_id") {
+            return try await voucherCards(page, batchID: batchID, pageRequest: pageRequest, packages: try await packageList.items)
         }
+        async let batchBytes = billing.voucherBatches(for: page.principal, page: pageRequest)
+        let packages = try await packageList.items
         let answer = try ViewValue.object(try await batchBytes)
         let total = answer["total"] as? Int ?? 0
-        data["rows"] = (answer["items"] as? [[String: Any]] ?? []).map { Self.batchRow($0, names: names) }
+        var data: [String: Any] = ["rows": (answer["items"] as? [[String: Any]] ?? []).map { Self.batchRow($0, names: Self.names(packages)) }]
         data.merge(Link.pager("/vouchers", [], page: pageRequest.page, perPage: pageRequest.perPage, total: total)) { $1 }
         if page.principal.permissions.contains(.billingWrite) {
             data["can_write"] = true
@@ -69,6 +52,30 @@ extension WebPanel {
             data["default_expiry"] = Self.localDate(Date().addingTimeInterval(180 * 86_400))
         }
         return try await render("vouchers", data, request: page, title: "Vouchers", section: "vouchers")
+    }
+
+    /// One batch's cards: serials, the last four characters of each code, state and who used it.
+    func voucherCards(_ page: PanelRequest, batchID: String, pageRequest: PageRequest, packages: [CatalogPackage]) async throws -> Response {
+        async let cardBytes = billing.vouchers(for: page.principal, batchID: batchID, state: page.query("state"), page: pageRequest)
+        let batch = try ViewValue.object(try await billing.voucherBatch(id: try Validate.positiveID(batchID, field: "batch_id"), for: page.principal))
+        let cards = try ViewValue.object(try await cardBytes)
+        var data: [String: Any] = [
+            "batch": Self.batchRow(batch, names: Self.names(packages)),
+            "cards": (cards["items"] as? [[String: Any]] ?? []).map { card -> [String: Any] in
+                var row = card
+                for key in ["issued_at", "used_at", "expires_at"] { row["\(key)_text"] = Display.time(iso: card[key]) ?? "" }
+                return row
+            },
+            "states": Link.options([("", "Any state"), ("unissued", "Not printed"), ("issued", "Printed"), ("used", "Used"), ("expired", "Expired")],
+                                   selected: page.query("state") ?? ""),
+        ]
+        let filters: [(String, String?)] = [("batch_id", batchID), ("state", page.query("state"))]
+        data.merge(Link.pager("/vouchers", filters, page: pageRequest.page, perPage: pageRequest.perPage, total: cards["total"] as? Int ?? 0)) { $1 }
+        return try await render("voucher-cards", data, request: page, title: "Voucher batch \(batchID)", section: "vouchers")
+    }
+
+    static func names(_ packages: [CatalogPackage]) -> [Int64: String] {
+        Dictionary(packages.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func batchRow(_ batch: [String: Any], names: [Int64: String]) -> [String: Any] {

@@ -47,14 +47,19 @@ extension WebPanel {
         return input
     }
 
+    /// The VAT `<select>` of the edit forms: none, or one of the profiles with its rate.
+    static func vatOptions(_ profiles: [VATProfile], selected: Int64?) -> [[String: Any]] {
+        Link.options([("", "No VAT")] + profiles.map { (String($0.id), "\($0.name) (\(Double($0.rateBasisPoints) / 100) %)") },
+                     selected: selected.map(String.init) ?? "")
+    }
+
     func profileEditForm(_ page: PanelRequest, id: Int64) async throws -> Response {
         guard page.principal.isAdmin else { throw PlatformError.forbidden("only the ISP changes billing profiles") }
         async let found = billing.billingProfile(id: id, for: page.principal)
         async let vat = billing.vatProfiles(for: page.principal)
         let profile = try await found
         var data = try ViewValue.object(try AppJSON.encoder.encode(profile))
-        data["vat_profiles"] = Link.options([("", "No VAT")] + (try await vat).map { (String($0.id), "\($0.name) (\(Double($0.rateBasisPoints) / 100) %)") },
-                                            selected: profile.vatProfileID.map(String.init) ?? "")
+        data["vat_profiles"] = Self.vatOptions(try await vat, selected: profile.vatProfileID)
         return try await render("profile-edit", data, request: page, title: "Billing profile \(profile.name)", section: "profiles")
     }
 

@@ -259,8 +259,7 @@ extension WebPanel {
         data["type_label"] = Display.label(package.customerType.rawValue)
         data["price_plain"] = Display.money(Int(package.price)).replacingOccurrences(of: ",", with: "")
         data["archived"] = package.status.rawValue == "archived"
-        data["vat_profiles"] = Link.options([("", "No VAT")] + (try await vat).map { (String($0.id), "\($0.name) (\(Double($0.rateBasisPoints) / 100) %)") },
-                                            selected: package.vatProfileID.map(String.init) ?? "")
+        data["vat_profiles"] = Self.vatOptions(try await vat, selected: package.vatProfileID)
         return try await render("package-edit", data, request: page, title: "Package \(package.name)", section: "packages")
     }
 
